@@ -1,0 +1,46 @@
+"""Cartesia streaming text-to-speech in Jupyter.
+
+    %load_ext cartesia_widget
+    %%speak --voice <id>
+    Any text, as long as you like.
+
+or from Python: `cartesia_widget.speak("Hello!")`. Without CARTESIA_API_KEY the
+built-in offline voice (espeak-ng behind a local Cartesia-compatible server) speaks.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .config import ConfigError, configure
+from .magic import last_utterance
+from .speak import Speaker, speak, stop_all
+from .utterance import SpeechError, SpeechOptions, Utterance, Word
+from .widget import Player
+
+try:
+    __version__ = version("cartesia-widget")
+except PackageNotFoundError:  # running from a source tree without install
+    __version__ = "0.0.0"
+
+__all__ = [
+    "ConfigError",
+    "Player",
+    "Speaker",
+    "SpeechError",
+    "SpeechOptions",
+    "Utterance",
+    "Word",
+    "configure",
+    "last_utterance",
+    "load_ipython_extension",
+    "speak",
+    "stop_all",
+]
+
+
+def load_ipython_extension(ipython) -> None:  # noqa: ANN001 - IPython's shell
+    """`%load_ext cartesia_widget` registers %%speak, %speak and %speak_stop."""
+    from .magic import SpeakMagics
+
+    ipython.register_magics(SpeakMagics)

@@ -1,0 +1,222 @@
+"""Streaming utterances on a background thread, one after another.
+
+`Streamer` is the one object that owns what the threads share:
+
+- the FIFO of submitted utterances (so Run All speaks cells in order),
+- the utterance being generated,
+- the `Connection` (used only by the streaming thread; reopened when it died
+  or the backend changed),
+- the `Outbox` thread that forwards audio to the widgets.
+
+The caller's thread only submits and stops; the streaming thread does all SDK
+I/O. `_lock` guards `_current` and the queue's contents during a stop.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import threading
+
+from .client import Connection, Stopped, is_connection_error
+from .outbox import Outbox, Sink
+from .pcm import PcmDecoder
+from .protocol import stop as stop_message
+from .text import sentences
+from .utterance import SpeechError, Utterance
+
+
+class Streamer:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._wakeup = threading.Condition(self._lock)
+        self._waiting: collections.deque[tuple[Utterance, Sink | None]] = collections.deque()
+        self._current: tuple[Utterance, Sink | None] | None = None
+        self._thread: threading.Thread | None = None
+        self._connection: Connection | None = None
+        self.outbox = Outbox()
+
+    # -- caller's thread ---------------------------------------------------------------
+    def submit(self, utterance: Utterance, sink: Sink | None = None) -> Utterance:
+        """Queue an utterance; it starts once the ones before it have been generated."""
+        utterance._on_stop = lambda u: self._stop(u, sink)
+        with self._lock:
+            self._waiting.append((utterance, sink))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="cartesia-widget-stream", daemon=True
+                )
+                self._thread.start()
+            self._wakeup.notify()
+        return utterance
+
+    def stop_all(self) -> None:
+        """Stop the current utterance and drop every queued one."""
+        with self._lock:
+            pending = list(self._waiting)
+            if self._current is not None:
+                pending.insert(0, self._current)
+        for utterance, _ in pending:
+            utterance.stop()
+
+    def _stop(self, utterance: Utterance, sink: Sink | None) -> None:
+        with self._lock:
+            queued = next((e for e in self._waiting if e[0] is utterance), None)
+            if queued is not None:
+                self._waiting.remove(queued)
+        self.outbox.drop(utterance.id)
+        if sink is not None:
+            with contextlib.suppress(Exception):  # the widget may be closed already
+                sink.send(stop_message(utterance.id))
+        if queued is not None:
+            utterance._finish("stopped")
+        # A running utterance notices the request within POLL_INTERVAL and cancels.
+
+    @property
+    def busy(self) -> bool:
+        with self._lock:
+            return self._current is not None or bool(self._waiting)
+
+    # -- streaming thread --------------------------------------------------------------
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                while not self._waiting:
+                    self._current = None
+                    if not self._wakeup.wait(timeout=300):
+                        self._thread = None
+                        return
+                self._current = self._waiting.popleft()
+            utterance, sink = self._current
+            try:
+                self._speak(utterance, sink)
+            except BaseException as exc:  # noqa: BLE001 - never leave a handle hanging
+                utterance._finish("error", SpeechError(type(exc).__name__, str(exc)))
+            finally:
+                with self._lock:
+                    self._current = None
+
+    def _connect(self, backend) -> Connection:
+        conn = self._connection
+        if conn is not None and (conn.backend != backend or not conn.open):
+            conn.close()
+            conn = None
+        if conn is None:
+            conn = Connection(backend)
+            self._connection = conn
+        return conn
+
+    def _drop_connection(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def _speak(self, utterance: Utterance, sink: Sink | None) -> None:
+        if utterance._stopping:
+            utterance._finish("stopped")
+            return
+        utterance._set_status("connecting")
+        backend = utterance.backend
+        for attempt in (1, 2):
+            try:
+                conn = self._connect(backend)
+                self._generate(conn, utterance, sink)
+                return
+            except Stopped:
+                utterance._finish("stopped")
+                return
+            except SpeechError as exc:
+                utterance._finish("error", exc)
+                return
+            except Exception as exc:  # noqa: BLE001 - reported on the handle
+                self._drop_connection()
+                if not is_connection_error(exc) and not _is_handshake_error(exc):
+                    utterance._finish("error", SpeechError(type(exc).__name__, str(exc)))
+                    return
+                # An idle-closed socket shows up on first use: retry once on a fresh one,
+                # unless audio was already delivered (a retry would repeat it).
+                if attempt == 1 and utterance.duration == 0 and not utterance._stopping:
+                    continue
+                utterance._finish(
+                    "error",
+                    SpeechError(
+                        "Connection failed",
+                        f"{type(exc).__name__}: {exc}. Check the server URL, the API key "
+                        "and the network, then try again.",
+                    ),
+                )
+                return
+
+    def _generate(self, conn: Connection, utterance: Utterance, sink: Sink | None) -> None:
+        opts = utterance.options
+        ctx = conn.context(
+            timeout=opts.timeout,
+            model_id=opts.model,
+            voice=utterance.voice,
+            output_format=opts.output_format(),
+            language=opts.language,
+            add_timestamps=True if opts.timestamps else None,
+            generation_config=opts.generation_config(),
+            max_buffer_delay_ms=0,  # we send whole sentences ourselves
+        )
+        context_id = ctx._context_id
+        decoder = PcmDecoder(opts.encoding)
+        utterance._set_status("streaming")
+        for piece in sentences(utterance.text):
+            ctx.push(piece)
+        ctx.no_more_inputs()
+        stopped = False
+        try:
+            for event in conn.events(context_id, opts.timeout, lambda: utterance._stopping):
+                if event.type == "chunk":
+                    samples = decoder.feed(event.audio or b"")
+                    if len(samples):
+                        utterance._add_audio(samples)
+                        if sink is not None:
+                            self.outbox.chunk(
+                                sink,
+                                utterance.id,
+                                opts.sample_rate,
+                                samples,
+                                on_sent=utterance._mark_sent,
+                            )
+                elif event.type == "timestamps" and event.word_timestamps is not None:
+                    wt = event.word_timestamps
+                    utterance._add_words(wt.words, wt.start, wt.end)
+                elif event.type == "error":
+                    legacy = (event.to_dict() or {}).get("error")
+                    raise SpeechError(
+                        event.title or "Server error",
+                        event.message or legacy or "",
+                        event.status_code,
+                    )
+        except Stopped:
+            stopped = True
+            try:
+                ctx.cancel()
+            except Exception:  # noqa: BLE001 - the socket may already be gone
+                self._drop_connection()
+            raise
+        finally:
+            if sink is not None and not stopped:
+                self.outbox.end(sink, utterance.id, opts.sample_rate)
+        utterance._finish("done")
+
+
+def _is_handshake_error(exc: BaseException) -> bool:
+    from websockets.exceptions import InvalidHandshake
+
+    return isinstance(exc, InvalidHandshake)
+
+
+_streamer: Streamer | None = None
+_streamer_lock = threading.Lock()
+
+
+def streamer() -> Streamer:
+    """The kernel's streamer (created on first use)."""
+    global _streamer
+    with _streamer_lock:
+        if _streamer is None:
+            _streamer = Streamer()
+        return _streamer

@@ -1,0 +1,315 @@
+"""One piece of speech: its options, and the handle the caller keeps.
+
+Threads: the caller's thread creates the handle and may call `stop()`,
+`wait()` or read `.audio`; the streaming thread (stream.py) records audio,
+words, status and errors; the kernel's main thread records the browser's
+reports. Every mutable field is guarded by `Utterance._lock`, and `_generated`
+is set once generation has ended, whatever the reason.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .config import DEFAULT_MODEL, OFFLINE_NOTICE, Backend
+from .pcm import ENCODINGS, SAMPLE_RATES, write_wav
+
+EMOTIONS_HINT = "e.g. neutral, calm, happy, sad, angry, excited, curious"
+#: After the last chunk, how long `wait()` allows the browser beyond the audio itself.
+PLAYBACK_MARGIN = 0.3
+
+
+class SpeechError(RuntimeError):
+    """The server refused or failed the request; carries its title and message."""
+
+    def __init__(self, title: str, message: str, status_code: int | None = None) -> None:
+        self.title = title
+        self.message = message
+        self.status_code = status_code
+        super().__init__(f"{title}: {message}" if message else title)
+
+
+class Word(NamedTuple):
+    word: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class SpeechOptions:
+    """What to ask the server for; validated on creation, before anything is sent."""
+
+    voice: str | None = None
+    model: str = DEFAULT_MODEL
+    language: str | None = None
+    speed: float | None = None
+    volume: float | None = None
+    emotion: str | None = None
+    sample_rate: int = 44100
+    encoding: str = "pcm_f32le"
+    timestamps: bool = False
+    #: Seconds to wait for each message from the server before giving up.
+    timeout: float = 15.0
+
+    def __post_init__(self) -> None:
+        if self.sample_rate not in SAMPLE_RATES:
+            raise ValueError(
+                f"Unsupported sample rate {self.sample_rate}: use one of "
+                f"{', '.join(map(str, SAMPLE_RATES))}."
+            )
+        if self.encoding not in ENCODINGS:
+            raise ValueError(
+                f"Unsupported encoding {self.encoding!r}: use one of {', '.join(ENCODINGS)}."
+            )
+        if self.speed is not None and not 0.6 <= self.speed <= 1.5:
+            raise ValueError(f"Speed {self.speed} is out of range: use 0.6 to 1.5 (1 = normal).")
+        if self.volume is not None and not 0.5 <= self.volume <= 2.0:
+            raise ValueError(f"Volume {self.volume} is out of range: use 0.5 to 2.0 (1 = normal).")
+        if self.emotion is not None and not self.emotion.strip():
+            raise ValueError(f"Emotion must be a word ({EMOTIONS_HINT}).")
+        if not self.model or not self.model.strip():
+            raise ValueError("Model must not be empty: e.g. sonic-3.")
+        if self.timeout <= 0:
+            raise ValueError(f"Timeout must be positive, got {self.timeout}.")
+
+    def generation_config(self) -> dict[str, Any] | None:
+        config = {
+            key: value
+            for key, value in (
+                ("speed", self.speed),
+                ("volume", self.volume),
+                ("emotion", self.emotion),
+            )
+            if value is not None
+        }
+        return config or None
+
+    def output_format(self) -> dict[str, Any]:
+        return {"container": "raw", "encoding": self.encoding, "sample_rate": self.sample_rate}
+
+
+@dataclass
+class _Timings:
+    submitted_at: float = field(default_factory=time.time)
+    requested_at: float | None = None
+    first_chunk_at: float | None = None
+    first_sent_at: float | None = None
+    finished_at: float | None = None
+    browser: dict[str, Any] = field(default_factory=dict)
+    played: dict[str, Any] = field(default_factory=dict)
+
+
+def _ms(later: float | None, earlier: float | None) -> float | None:
+    if later is None or earlier is None:
+        return None
+    return round((later - earlier) * 1000.0, 3)
+
+
+class Utterance:
+    """Handle on one utterance: `.stop()`, `.wait()`, `.audio`, `.words`, `.metrics`,
+    `.to_wav()`."""
+
+    def __init__(self, text: str, options: SpeechOptions, backend: Backend) -> None:
+        self.id = uuid.uuid4().hex
+        self.text = text
+        self.options = options
+        self.backend = backend
+        self.voice = options.voice or backend.default_voice
+        #: One line about the voice in use, shown by the player.
+        self.notice = OFFLINE_NOTICE if backend.local else ""
+        self._lock = threading.Lock()
+        self._generated = threading.Event()
+        self._played = threading.Event()
+        self._status = "queued"
+        self._chunks: list[np.ndarray] = []
+        self._frames = 0
+        self._words: list[Word] = []
+        self._error: SpeechError | None = None
+        self._timings = _Timings()
+        self._stop_requested = False
+        self._on_stop: Callable[[Utterance], None] | None = None
+        self._listeners: list[Callable[[Utterance], None]] = []
+
+    # -- caller side -------------------------------------------------------------------
+    @property
+    def sample_rate(self) -> int:
+        return self.options.sample_rate
+
+    @property
+    def status(self) -> str:
+        """queued, connecting, streaming, done, stopped or error."""
+        with self._lock:
+            return self._status
+
+    @property
+    def error(self) -> SpeechError | None:
+        with self._lock:
+            return self._error
+
+    @property
+    def audio(self) -> np.ndarray:
+        """All audio received so far, float32 mono at `sample_rate`."""
+        with self._lock:
+            chunks = list(self._chunks)
+        return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
+
+    @property
+    def duration(self) -> float:
+        """Seconds of audio received so far."""
+        with self._lock:
+            return self._frames / self.sample_rate
+
+    @property
+    def words(self) -> list[Word]:
+        """Word timestamps (seconds from the first sample), when `timestamps=True`."""
+        with self._lock:
+            return list(self._words)
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        """Latency breakdown in milliseconds, kernel request → first sample scheduled.
+
+        Browser times come from the browser's clock; they line up with the
+        kernel's only when both run on one machine.
+        """
+        with self._lock:
+            t = self._timings
+            browser = dict(t.browser)
+            played = dict(t.played)
+            frames = self._frames
+        audio_seconds = frames / self.sample_rate
+        generation = (t.finished_at or time.time()) - (t.requested_at or t.submitted_at)
+        out: dict[str, Any] = {
+            "queued_ms": _ms(t.requested_at, t.submitted_at),
+            "first_server_chunk_ms": _ms(t.first_chunk_at, t.requested_at),
+            "first_sent_ms": _ms(t.first_sent_at, t.requested_at),
+            "first_browser_chunk_ms": _ms(browser.get("received_at"), t.requested_at),
+            "first_scheduled_ms": _ms(browser.get("scheduled_at"), t.requested_at),
+            "schedule_ms": browser.get("schedule_ms"),
+            "lead_ms": browser.get("lead_ms"),
+            "audio_seconds": round(audio_seconds, 4),
+            "generation_seconds": round(generation, 4) if t.requested_at else None,
+            "realtime_factor": round(audio_seconds / generation, 2)
+            if t.finished_at and generation > 0
+            else None,
+            "underruns": played.get("underruns"),
+        }
+        return out
+
+    def stop(self) -> None:
+        """Stop generating and silence playback. Safe to call from any thread, twice."""
+        with self._lock:
+            if self._stop_requested or self._generated.is_set() and self._played.is_set():
+                return
+            self._stop_requested = True
+            on_stop = self._on_stop
+        if on_stop is not None:
+            on_stop(self)
+
+    def wait(self, timeout: float | None = None, *, playback: bool = True) -> Utterance:
+        """Block until generation has ended and (with `playback`) the audio has played.
+
+        The browser cannot report back while a cell is blocked, so the end of
+        playback is estimated from when the first chunk was sent plus the
+        audio's duration. Raises `SpeechError` if the server failed the request
+        and `TimeoutError` if `timeout` seconds pass first.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        if not self._generated.wait(timeout):
+            raise TimeoutError(f"Speech still generating after {timeout} s.")
+        error = self.error
+        if error is not None:
+            raise error
+        if playback:
+            with self._lock:
+                start = self._timings.first_sent_at
+                lead = (self._timings.browser.get("lead_ms") or 40.0) / 1000.0
+            if start is not None and not self._played.is_set():
+                end = start + lead + self.duration + PLAYBACK_MARGIN
+                remaining = end - time.time()
+                if deadline is not None:
+                    remaining = min(remaining, deadline - time.monotonic())
+                if remaining > 0:
+                    self._played.wait(remaining)
+        return self
+
+    def to_wav(self, path: str | Path) -> Path:
+        """Save the audio received so far as a 16-bit WAV file."""
+        return write_wav(path, self.audio, self.sample_rate)
+
+    def __repr__(self) -> str:
+        excerpt = self.text if len(self.text) <= 40 else self.text[:39] + "…"
+        return f"<Utterance {self.status} {self.duration:.2f} s {excerpt!r}>"
+
+    # -- streaming-thread side ---------------------------------------------------------
+    def _subscribe(self, listener: Callable[[Utterance], None]) -> None:
+        """Call `listener(self)` after every status, audio or error change."""
+        self._listeners.append(listener)
+
+    def _notify(self) -> None:
+        for listener in self._listeners:
+            listener(self)
+
+    def _set_status(self, status: str) -> None:
+        with self._lock:
+            if self._status in ("done", "stopped", "error"):
+                return
+            self._status = status
+            if status == "streaming" and self._timings.requested_at is None:
+                self._timings.requested_at = time.time()
+        self._notify()
+
+    def _add_audio(self, samples: np.ndarray) -> None:
+        with self._lock:
+            if self._timings.first_chunk_at is None:
+                self._timings.first_chunk_at = time.time()
+            self._chunks.append(samples)
+            self._frames += len(samples)
+        self._notify()
+
+    def _add_words(self, words: list[str], starts: list[float], ends: list[float]) -> None:
+        with self._lock:
+            self._words.extend(
+                Word(w, float(s), float(e)) for w, s, e in zip(words, starts, ends, strict=False)
+            )
+
+    def _mark_sent(self) -> None:
+        with self._lock:
+            if self._timings.first_sent_at is None:
+                self._timings.first_sent_at = time.time()
+
+    def _finish(self, status: str, error: SpeechError | None = None) -> None:
+        with self._lock:
+            if self._generated.is_set():
+                return
+            self._status = status
+            self._error = error
+            self._timings.finished_at = time.time()
+            if status != "done":
+                self._played.set()
+        self._generated.set()
+        self._notify()
+
+    @property
+    def _stopping(self) -> bool:
+        with self._lock:
+            return self._stop_requested
+
+    # -- browser side (kernel main thread) ---------------------------------------------
+    def _browser_report(self, content: dict[str, Any]) -> None:
+        kind = content.get("type")
+        with self._lock:
+            if kind == "first_audio":
+                self._timings.browser = content
+            elif kind == "finished":
+                self._timings.played = content
+        if kind == "finished":
+            self._played.set()
