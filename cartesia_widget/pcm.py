@@ -1,8 +1,10 @@
-"""Raw PCM from the server → float32 for the browser, and WAV files.
+"""The four raw PCM encodings of Cartesia (encode, decode), and WAV files.
 
-Cartesia streams mono little-endian PCM in one of four encodings. Chunks are
-not guaranteed to hold whole samples, so `PcmDecoder` carries the remainder
-of a chunk over to the next one.
+Shared by the kernel side (server audio → float32 for the browser) and the
+offline server (float audio → the requested encoding). Cartesia streams mono
+little-endian PCM; chunks are not guaranteed to hold whole samples, so
+`PcmDecoder` carries the remainder of a chunk over to the next one. G.711 is
+vectorised numpy (byte-identical to the removed `audioop`).
 """
 
 from __future__ import annotations
@@ -17,41 +19,88 @@ SAMPLE_RATES = (8000, 16000, 22050, 24000, 44100, 48000)
 BYTES_PER_SAMPLE = {"pcm_f32le": 4, "pcm_s16le": 2, "pcm_mulaw": 1, "pcm_alaw": 1}
 
 
-def _mulaw_table() -> np.ndarray:
-    u = ~np.arange(256, dtype=np.int32) & 0xFF
-    exponent = (u >> 4) & 0x07
-    magnitude = (((u & 0x0F) << 3) + 0x84) << exponent
-    linear = np.where(u & 0x80, 0x84 - magnitude, magnitude - 0x84)
-    return (linear / 32768.0).astype(np.float32)
-
-
-def _alaw_table() -> np.ndarray:
-    a = np.arange(256, dtype=np.int32) ^ 0x55
-    exponent = (a >> 4) & 0x07
-    mantissa = a & 0x0F
-    magnitude = np.where(
-        exponent == 0, (mantissa << 4) + 8, ((mantissa << 4) + 0x108) << np.maximum(exponent - 1, 0)
+def _to_int16(x: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(np.asarray(x, dtype=np.float32) * 32767.0), -32768, 32767).astype(
+        np.int32
     )
-    linear = np.where(a & 0x80, magnitude, -magnitude)
-    return (linear / 32768.0).astype(np.float32)
 
 
-MULAW_TO_FLOAT = _mulaw_table()
-ALAW_TO_FLOAT = _alaw_table()
+_MULAW_SEG_END = np.array([0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF, 0x1FFF])
+
+
+def mulaw_encode(pcm16: np.ndarray) -> np.ndarray:
+    """G.711 mu-law encode int16-range integers to uint8."""
+    v = np.asarray(pcm16, dtype=np.int32) >> 2
+    mask = np.where(v < 0, 0x7F, 0xFF)
+    v = np.minimum(np.abs(v), 8159) + 0x21
+    seg = np.searchsorted(_MULAW_SEG_END, v, side="left")
+    uval = (np.minimum(seg, 7) << 4) | ((v >> (np.minimum(seg, 7) + 1)) & 0x0F)
+    uval = np.where(seg >= 8, 0x7F, uval)
+    return ((uval ^ mask) & 0xFF).astype(np.uint8)
+
+
+def mulaw_decode(codes: np.ndarray) -> np.ndarray:
+    """G.711 mu-law decode uint8 to int16."""
+    u = ~np.asarray(codes, dtype=np.int32) & 0xFF
+    exponent = (u >> 4) & 0x07
+    mantissa = u & 0x0F
+    mag = (((mantissa << 3) + 0x84) << exponent) - 0x84
+    return np.where(u & 0x80, -mag, mag).astype(np.int16)
+
+
+_ALAW_SEG_END = np.array([0x1F, 0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF])
+
+
+def alaw_encode(pcm16: np.ndarray) -> np.ndarray:
+    """G.711 A-law encode int16-range integers to uint8."""
+    v = np.asarray(pcm16, dtype=np.int32) >> 3
+    mask = np.where(v >= 0, 0xD5, 0x55)
+    v = np.where(v >= 0, v, -v - 1)
+    seg = np.searchsorted(_ALAW_SEG_END, v, side="left")
+    shift = np.where(seg < 2, 1, seg)
+    aval = (np.minimum(seg, 7) << 4) | ((v >> shift) & 0x0F)
+    aval = np.where(seg >= 8, 0x7F, aval)
+    return ((aval ^ mask) & 0xFF).astype(np.uint8)
+
+
+def alaw_decode(codes: np.ndarray) -> np.ndarray:
+    """G.711 A-law decode uint8 to int16."""
+    a = np.asarray(codes, dtype=np.int32) ^ 0x55
+    t = (a & 0x0F) << 4
+    seg = (a & 0x70) >> 4
+    t = np.where(seg == 0, t + 8, t + 0x108)
+    t = np.where(seg > 1, t << np.maximum(seg - 1, 0), t)
+    return np.where(a & 0x80, t, -t).astype(np.int16)
+
+
+def encode(x: np.ndarray, encoding: str) -> bytes:
+    """Encode float samples in [-1, 1] (clipped) to little-endian bytes."""
+    if encoding == "pcm_f32le":
+        return np.clip(np.asarray(x, dtype=np.float32), -1.0, 1.0).astype("<f4").tobytes()
+    pcm = _to_int16(x)
+    if encoding == "pcm_s16le":
+        return pcm.astype("<i2").tobytes()
+    if encoding == "pcm_mulaw":
+        return mulaw_encode(pcm).tobytes()
+    if encoding == "pcm_alaw":
+        return alaw_encode(pcm).tobytes()
+    raise ValueError(f"Unknown encoding {encoding!r}: use one of {', '.join(ENCODINGS)}.")
 
 
 def decode(data: bytes, encoding: str) -> np.ndarray:
-    """Decode whole samples of `encoding` to float32 in [-1, 1]."""
+    """Decode whole samples of ``encoding`` to float32 in [-1, 1] (NaN/Inf become 0/±1)."""
     if encoding == "pcm_f32le":
         out = np.frombuffer(data, dtype="<f4").astype(np.float32)
         return np.clip(np.nan_to_num(out, nan=0.0, posinf=1.0, neginf=-1.0), -1.0, 1.0)
     if encoding == "pcm_s16le":
-        return (np.frombuffer(data, dtype="<i2") / 32768.0).astype(np.float32)
-    if encoding == "pcm_mulaw":
-        return MULAW_TO_FLOAT[np.frombuffer(data, dtype=np.uint8)]
-    if encoding == "pcm_alaw":
-        return ALAW_TO_FLOAT[np.frombuffer(data, dtype=np.uint8)]
-    raise ValueError(f"Unknown encoding {encoding!r}: use one of {', '.join(ENCODINGS)}.")
+        pcm = np.frombuffer(data, dtype="<i2")
+    elif encoding == "pcm_mulaw":
+        pcm = mulaw_decode(np.frombuffer(data, dtype=np.uint8))
+    elif encoding == "pcm_alaw":
+        pcm = alaw_decode(np.frombuffer(data, dtype=np.uint8))
+    else:
+        raise ValueError(f"Unknown encoding {encoding!r}: use one of {', '.join(ENCODINGS)}.")
+    return pcm.astype(np.float32) / 32768.0
 
 
 class PcmDecoder:

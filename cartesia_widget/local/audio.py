@@ -1,0 +1,163 @@
+"""Server-side audio helpers in numpy: a streaming band-limited resampler and WAV headers.
+
+* ``Resampler``: rational L/M polyphase resampler with a Kaiser-windowed sinc filter.
+  It is stateful (feed blocks, then ``flush``) and processes in bounded blocks.
+* ``wav_header``: a RIFF/WAVE header for the four encodings.
+
+The encoders and decoders live in ``cartesia_widget.pcm`` (shared with the kernel side).
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from functools import lru_cache
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ..pcm import BYTES_PER_SAMPLE
+
+__all__ = ["Resampler", "resample", "wav_header"]
+
+_ZERO_CROSSINGS = 12
+_KAISER_BETA = 8.0
+_BLOCK = 1 << 15  # output samples computed per block
+
+
+@lru_cache(maxsize=32)
+def _design(sr_in: int, sr_out: int) -> tuple[int, int, np.ndarray, np.ndarray, int]:
+    """Return (L, M, table[L, T], offsets[L], T) for a sr_in -> sr_out polyphase filter."""
+    g = math.gcd(sr_in, sr_out)
+    up, down = sr_out // g, sr_in // g
+    # Cutoff (cycles per upsampled sample), slightly below the lower Nyquist frequency.
+    fc = 0.5 / max(up, down) * 0.94
+    hmax = int(math.ceil(_ZERO_CROSSINGS / (2 * fc)))
+    taps = (2 * hmax) // up + 2
+    phases = np.arange(up)
+    # First input index (relative to t // up) that contributes to an output at phase p.
+    offsets = -((hmax - phases) // up)  # == ceil((p - hmax) / up)
+    # Distance (in upsampled samples) between output position and input sample i.
+    m = phases[:, None] - (offsets[:, None] + np.arange(taps)[None, :]) * up
+    x = m / hmax
+    window = np.where(np.abs(x) <= 1.0, np.i0(_KAISER_BETA * np.sqrt(np.clip(1 - x * x, 0, 1))), 0)
+    window = window / np.i0(_KAISER_BETA)
+    h = 2 * fc * np.sinc(2 * fc * m) * window * up
+    return up, down, h.astype(np.float32), offsets.astype(np.int64), taps
+
+
+class Resampler:
+    """Streaming rational resampler from ``sr_in`` to ``sr_out`` (mono float32).
+
+    Output sample ``n`` is at time ``n / sr_out``; the total output length after ``flush`` is
+    ``ceil(n_in * sr_out / sr_in)`` so timings stay exact across blocks.
+    """
+
+    def __init__(self, sr_in: int, sr_out: int) -> None:
+        self.sr_in, self.sr_out = sr_in, sr_out
+        self.passthrough = sr_in == sr_out
+        if not self.passthrough:
+            self.up, self.down, self.table, self.offsets, self.taps = _design(sr_in, sr_out)
+            self._buf = np.zeros(self.taps, dtype=np.float32)
+            self._buf_start = -self.taps  # absolute input index of _buf[0]
+        self._n_in = 0
+        self._n_out = 0  # next output index
+
+    def reset(self) -> None:
+        self.__init__(self.sr_in, self.sr_out)  # type: ignore[misc]
+
+    def _first_input(self, n: np.ndarray | int) -> np.ndarray | int:
+        t = np.asarray(n, dtype=np.int64) * self.down
+        return t // self.up + self.offsets[t % self.up]
+
+    def _produce(self, limit_in: int, limit_out: int | None) -> np.ndarray:
+        """Compute every output whose inputs are all below absolute index ``limit_in``."""
+        # Largest n with first_input(n) + taps <= limit_in (monotone in n).
+        lo = max(self._n_out, ((limit_in - 2 * self.taps) * self.up) // self.down - self.up)
+        cand = np.arange(lo, (limit_in * self.up) // self.down + self.up + 1, dtype=np.int64)
+        ok = cand[self._first_input(cand) + self.taps <= limit_in]
+        n_hi = int(ok[-1]) if len(ok) else self._n_out - 1
+        if limit_out is not None:
+            n_hi = min(n_hi, limit_out - 1)
+        pieces = []
+        windows = sliding_window_view(self._buf, self.taps)
+        while self._n_out <= n_hi:
+            n0 = self._n_out
+            count = min(n_hi + 1, n0 + _BLOCK) - n0
+            y = np.empty(count, dtype=np.float32)
+            # Outputs n0 + d + k*L share a filter phase and step M inputs apart.
+            for d in range(min(self.up, count)):
+                n_first = n0 + d
+                k = (count - 1 - d) // self.up + 1
+                phase = (n_first * self.down) % self.up
+                j0 = int(self._first_input(n_first)) - self._buf_start
+                rows = windows[j0 : j0 + (k - 1) * self.down + 1 : self.down]
+                y[d :: self.up] = np.ascontiguousarray(rows) @ self.table[phase]
+            pieces.append(y)
+            self._n_out = n0 + count
+        # Drop input no longer needed.
+        keep_from = int(self._first_input(self._n_out)) - self._buf_start
+        if keep_from > 0:
+            self._buf = self._buf[keep_from:]
+            self._buf_start += keep_from
+        return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
+
+    def process(self, x: np.ndarray) -> np.ndarray:
+        """Feed input samples; return the output samples that are now complete."""
+        x = np.asarray(x, dtype=np.float32)
+        self._n_in += len(x)
+        if self.passthrough:
+            self._n_out += len(x)
+            return x
+        out = []
+        step = max(1, _BLOCK * self.down // self.up)
+        for start in range(0, len(x), step):
+            self._buf = np.concatenate([self._buf, x[start : start + step]])
+            out.append(self._produce(self._buf_start + len(self._buf), None))
+        return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
+
+    def flush(self) -> np.ndarray:
+        """Return the remaining output (zero-padding the input); the resampler is then reset."""
+        if self.passthrough:
+            self.reset()
+            return np.zeros(0, dtype=np.float32)
+        total = -(-self._n_in * self.up // self.down)
+        self._buf = np.concatenate([self._buf, np.zeros(self.taps, dtype=np.float32)])
+        out = self._produce(self._buf_start + len(self._buf), total)
+        self.reset()
+        return out
+
+
+def resample(x: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
+    """One-shot band-limited resampling of a whole signal."""
+    r = Resampler(sr_in, sr_out)
+    a = r.process(x)
+    return np.concatenate([a, r.flush()])
+
+
+_WAV_FORMAT = {"pcm_f32le": 3, "pcm_s16le": 1, "pcm_mulaw": 7, "pcm_alaw": 6}
+
+
+def wav_header(encoding: str, sample_rate: int, n_samples: int) -> bytes:
+    """RIFF/WAVE header (mono) for ``n_samples`` samples of ``encoding``."""
+    width = BYTES_PER_SAMPLE[encoding]
+    data_size = n_samples * width
+    fmt = struct.pack(
+        "<HHIIHH",
+        _WAV_FORMAT[encoding],
+        1,
+        sample_rate,
+        sample_rate * width,
+        width,
+        width * 8,
+    )
+    return (
+        b"RIFF"
+        + struct.pack("<I", 4 + 8 + len(fmt) + 8 + data_size)
+        + b"WAVE"
+        + b"fmt "
+        + struct.pack("<I", len(fmt))
+        + fmt
+        + b"data"
+        + struct.pack("<I", data_size)
+    )

@@ -1,0 +1,169 @@
+"""ctypes wrapper around the espeak-ng shared library shipped by ``espeakng-loader``.
+
+espeak-ng is a process-global, non-thread-safe engine: every call goes through one lock.
+``synthesize`` returns the whole utterance for one short text segment as int16 samples plus
+word and phoneme events whose ``sample`` positions index into those samples.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from ctypes import POINTER, c_char, c_int, c_short, c_uint, c_void_p
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = [
+    "ENGINE_SAMPLE_RATE",
+    "SynthResult",
+    "synthesize",
+    "has_voice",
+    "warm_up",
+    "DEFAULT_WPM",
+]
+
+ENGINE_SAMPLE_RATE = 22050
+DEFAULT_WPM = 175
+_AUDIO_OUTPUT_SYNCHRONOUS = 2
+_ESPEAK_CHARS_UTF8 = 1
+_ESPEAK_RATE = 1
+_EVENT_LIST_TERMINATED = 0
+_EVENT_WORD = 1
+_EVENT_PHONEME = 7
+
+
+class _Event(ctypes.Structure):
+    _fields_ = [
+        ("type", c_int),
+        ("unique_identifier", c_uint),
+        ("text_position", c_int),
+        ("length", c_int),
+        ("audio_position", c_int),
+        ("sample", c_int),
+        ("user_data", c_void_p),
+        ("id", c_char * 8),
+    ]
+
+
+_CALLBACK = ctypes.CFUNCTYPE(c_int, POINTER(c_short), c_int, POINTER(_Event))
+
+
+@dataclass
+class SynthResult:
+    """Audio (int16, 22050 Hz mono) and events of one ``espeak_Synth`` call."""
+
+    samples: np.ndarray
+    # (0-based character index in the text, length in chars, sample index)
+    words: list[tuple[int, int, int]] = field(default_factory=list)
+    # (phoneme mnemonic, sample index)
+    phonemes: list[tuple[str, int]] = field(default_factory=list)
+
+
+class _Espeak:
+    def __init__(self) -> None:
+        import espeakng_loader
+
+        self.lock = threading.Lock()
+        self.lib = ctypes.cdll.LoadLibrary(espeakng_loader.get_library_path())
+        data_path = espeakng_loader.get_data_path().encode()
+        self.lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+        self.lib.espeak_Synth.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            c_uint,
+            c_int,
+            c_uint,
+            c_uint,
+            POINTER(c_uint),
+            c_void_p,
+        ]
+        rate = self.lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 100, data_path, 1)
+        if rate <= 0:
+            raise RuntimeError(f"espeak_Initialize failed ({rate})")
+        self.sample_rate = rate
+        self._buffers: list[np.ndarray] = []
+        self._words: list[tuple[int, int, int]] = []
+        self._phonemes: list[tuple[str, int]] = []
+        self._callback = _CALLBACK(self._on_synth)  # keep a reference for the C side
+        self.lib.espeak_SetSynthCallback(self._callback)
+        self._voice: bytes | None = None
+        self._voice_ok: dict[bytes, bool] = {}
+
+    def _on_synth(self, wav, numsamples, events) -> int:  # type: ignore[no-untyped-def]
+        if numsamples > 0 and wav:
+            self._buffers.append(np.ctypeslib.as_array(wav, shape=(numsamples,)).copy())
+        i = 0
+        while True:
+            ev = events[i]
+            if ev.type == _EVENT_LIST_TERMINATED:
+                break
+            if ev.type == _EVENT_WORD:
+                self._words.append((ev.text_position - 1, ev.length, ev.sample))
+            elif ev.type == _EVENT_PHONEME:
+                name = bytes(ev.id).split(b"\0", 1)[0].decode("utf-8", "replace")
+                self._phonemes.append((name, ev.sample))
+            i += 1
+        return 0
+
+    def set_voice(self, name: str) -> bool:
+        key = name.encode()
+        if self._voice == key:
+            return True
+        ok = self.lib.espeak_SetVoiceByName(key) == 0
+        self._voice_ok[key] = ok
+        if ok:
+            self._voice = key
+        return ok
+
+    def has_voice(self, name: str) -> bool:
+        key = name.encode()
+        with self.lock:
+            if key not in self._voice_ok:
+                previous = self._voice
+                self.set_voice(name)
+                if previous is not None:
+                    self._voice = None
+                    self.set_voice(previous.decode())
+            return self._voice_ok[key]
+
+    def synthesize(self, text: str, voice: str, wpm: int) -> SynthResult:
+        data = text.encode("utf-8")
+        with self.lock:
+            if not self.set_voice(voice):
+                raise ValueError(f"espeak-ng has no voice {voice!r}")
+            self.lib.espeak_SetParameter(_ESPEAK_RATE, int(wpm), 0)
+            self._buffers, self._words, self._phonemes = [], [], []
+            buf = ctypes.create_string_buffer(data)
+            self.lib.espeak_Synth(buf, len(data) + 1, 0, 0, 0, _ESPEAK_CHARS_UTF8, None, None)
+            buffers, words, phonemes = self._buffers, self._words, self._phonemes
+            self._buffers, self._words, self._phonemes = [], [], []
+        samples = np.concatenate(buffers) if buffers else np.zeros(0, dtype=np.int16)
+        return SynthResult(samples=samples, words=words, phonemes=phonemes)
+
+
+_engine: _Espeak | None = None
+_engine_lock = threading.Lock()
+
+
+def _get() -> _Espeak:
+    global _engine
+    with _engine_lock:
+        if _engine is None:
+            _engine = _Espeak()
+        return _engine
+
+
+def synthesize(text: str, voice: str = "en-us", wpm: int = DEFAULT_WPM) -> SynthResult:
+    """Synthesize ``text`` with the espeak-ng ``voice`` (e.g. ``"en-us+f3"``) at ``wpm``."""
+    return _get().synthesize(text, voice, wpm)
+
+
+def warm_up() -> None:
+    """Load and initialise espeak-ng now (it takes ~50 ms the first time)."""
+    _get().synthesize("ready", "en-us", DEFAULT_WPM)
+
+
+def has_voice(name: str) -> bool:
+    """Whether espeak-ng accepts ``name`` in ``espeak_SetVoiceByName``."""
+    return _get().has_voice(name)
