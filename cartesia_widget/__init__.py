@@ -16,6 +16,7 @@ from .config import ConfigError, configure
 from .magic import last_utterance
 from .speak import Speaker, speak, stop_all
 from .utterance import SpeechError, SpeechOptions, Utterance, Word
+from .voices import voices
 from .widget import Player
 
 try:
@@ -36,6 +37,7 @@ __all__ = [
     "load_ipython_extension",
     "speak",
     "stop_all",
+    "voices",
 ]
 
 

@@ -67,8 +67,8 @@ def configure(
 ) -> None:
     """Set the key and/or server URLs for this kernel (overrides the environment).
 
-    Pass `api_key=""` to forget a key set earlier. Utterances already running keep
-    the connection they have; the next one uses the new settings.
+    Pass `""` to forget a value set earlier (the environment applies again).
+    Utterances already running keep their connection; the next one uses the new settings.
     """
     with _lock:
         for name, value in (
@@ -76,8 +76,10 @@ def configure(
             ("base_url", base_url),
             ("websocket_url", websocket_url),
         ):
-            if value is not None:
-                _overrides[name] = value or None
+            if value == "":
+                _overrides.pop(name, None)
+            elif value is not None:
+                _overrides[name] = value
 
 
 def websocket_url_for(base_url: str) -> str:

@@ -43,6 +43,9 @@ class Outbox:
         self.interval = interval
         self._queue: queue.Queue[_Item | None] = queue.Queue()
         self._lock = threading.Lock()
+        #: Held while a message is being sent, so that after `drop()` returns no
+        #: message of the dropped stream can follow (e.g. behind a stop message).
+        self._sending = threading.Lock()
         self._dropped: set[str] = set()
         self._seq: dict[str, int] = {}
         self._frames: dict[str, int] = {}
@@ -58,8 +61,11 @@ class Outbox:
         self._put(_Item(sink, stream, sample_rate, None))
 
     def drop(self, stream: str) -> None:
-        """Discard everything still queued for `stream` (it was stopped)."""
-        with self._lock:
+        """Discard everything still queued for `stream` (it was stopped).
+
+        Returns once no message of `stream` is being sent any more.
+        """
+        with self._sending, self._lock:
             self._dropped.add(stream)
 
     def _put(self, item: _Item) -> None:
@@ -93,7 +99,8 @@ class Outbox:
                     break
                 items.append(item)
             for batch in _coalesce(items):
-                self._send(batch)
+                with self._sending:
+                    self._send(batch)
             last = time.monotonic()
 
     def _send(self, batch: list[_Item]) -> None:
@@ -122,7 +129,8 @@ class Outbox:
                         item.on_sent()
             self.messages_sent += 1
         except Exception:  # noqa: BLE001 - a closed widget must not kill the thread
-            self.drop(head.stream)
+            with self._lock:
+                self._dropped.add(head.stream)
 
     def close(self) -> None:
         self._queue.put(None)

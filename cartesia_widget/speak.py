@@ -59,6 +59,7 @@ def speak(
         from IPython.display import display as show
 
         player = Player()
+        utterance.player = player
         bind_player(player, utterance)
         show(player)
     streamer().submit(utterance, player)

@@ -125,6 +125,8 @@ class Utterance:
         self.voice = options.voice or backend.default_voice
         #: One line about the voice in use, shown by the player.
         self.notice = OFFLINE_NOTICE if backend.local else ""
+        #: The player widget showing this utterance (None with `display=False`).
+        self.player: Any = None
         self._lock = threading.Lock()
         self._generated = threading.Event()
         self._played = threading.Event()

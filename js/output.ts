@@ -18,6 +18,9 @@ export interface ScheduledChunk {
 
 export class Output {
   readonly ctx: AudioContext;
+  /** Every stream of this context plays through `input`, watched by `analyser`. */
+  readonly input: GainNode;
+  readonly analyser: AnalyserNode;
   /** Audio-clock time when everything scheduled on this context has ended. */
   end = 0;
   private readonly page: Page;
@@ -25,6 +28,20 @@ export class Output {
   constructor(page: Page, sampleRate: number) {
     this.page = page;
     this.ctx = new AudioContext({ sampleRate, latencyHint: "interactive" });
+    this.input = this.ctx.createGain();
+    this.input.connect(this.ctx.destination);
+    this.analyser = this.ctx.createAnalyser();
+    this.analyser.fftSize = 512;
+    this.input.connect(this.analyser);
+  }
+
+  /** Current output level: RMS of the last analyser window (0 when silent). */
+  level(): number {
+    const data = new Float32Array(this.analyser.fftSize);
+    this.analyser.getFloatTimeDomainData(data);
+    let sum = 0;
+    for (const v of data) sum += v * v;
+    return Math.sqrt(sum / data.length);
   }
 
   get running(): boolean {
@@ -75,6 +92,13 @@ export class Page {
       this.outputs.set(sampleRate, out);
     }
     return out;
+  }
+
+  /** The loudest output level on the page right now. */
+  level(): number {
+    let max = 0;
+    for (const out of this.outputs.values()) max = Math.max(max, out.level());
+    return max;
   }
 
   record(entry: ScheduledChunk): void {

@@ -36,6 +36,8 @@ interface Stream {
 }
 
 export interface PlayerState {
+  /** Id of the current stream ("" before any audio). */
+  stream: string;
   /** "idle" before any audio, else the AudioContext state of the last stream. */
   audio: "idle" | AudioContextState;
   /** Seconds received and played of the current stream. */
@@ -70,9 +72,10 @@ export class Player {
 
   state(): PlayerState {
     const s = this.current;
-    if (!s) return { audio: "idle", received: 0, played: 0, active: false, underruns: 0 };
+    if (!s) return { stream: "", audio: "idle", received: 0, played: 0, active: false, underruns: 0 };
     const sr = s.scheduler.sampleRate;
     return {
+      stream: s.id,
       audio: s.output.ctx.state,
       received: s.scheduler.frames / sr,
       played: s.scheduler.played(),
@@ -118,7 +121,7 @@ export class Player {
     const output = page().output(sampleRate);
     const ctx = output.ctx;
     const gain = ctx.createGain();
-    gain.connect(ctx.destination);
+    gain.connect(output.input);
     const stream: Stream = {
       id,
       output,

@@ -76,6 +76,7 @@ export function renderPlayer(model: ViewModel, root: HTMLElement, player: Player
     status.textContent = statusText(kernel, audio);
     box.dataset.status = kernel;
     box.dataset.audio = audio.audio;
+    box.dataset.stream = audio.stream;
     time.textContent = total > 0 ? `${clock(audio.played)} / ${clock(total)}` : "";
     const generating = kernel === "queued" || kernel === "connecting" || kernel === "streaming";
     stop.disabled = !(audio.active || generating);

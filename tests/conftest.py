@@ -1,0 +1,130 @@
+"""Shared pytest fixtures."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+_ROOT = str(Path(__file__).resolve().parents[1])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+# Proxy variables in this environment capture loopback traffic.
+os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
+
+
+# ---------------------------------------------------------------- local TTS server
+def _local_tools() -> SimpleNamespace:
+    from cartesia import AsyncCartesia, Cartesia, DefaultAsyncHttpxClient, DefaultHttpxClient
+
+    from cartesia_widget.local import DEFAULT_VOICE_ID
+
+    ws_options: dict[str, Any] = {"proxy": None, "open_timeout": 5}
+
+    def client(srv: Any, api_key: str | None = None) -> Cartesia:
+        return Cartesia(
+            api_key=api_key or srv.api_key,
+            base_url=srv.base_url,
+            websocket_base_url=srv.websocket_url,
+            max_retries=0,
+            http_client=DefaultHttpxClient(trust_env=False),
+        )
+
+    def aclient(srv: Any, api_key: str | None = None) -> AsyncCartesia:
+        return AsyncCartesia(
+            api_key=api_key or srv.api_key,
+            base_url=srv.base_url,
+            websocket_base_url=srv.websocket_url,
+            max_retries=0,
+            http_client=DefaultAsyncHttpxClient(trust_env=False),
+        )
+
+    def connect(c: Any, **kw: Any) -> Any:
+        return c.tts.websocket_connect(websocket_connection_options=dict(ws_options), **kw)
+
+    def fmt(encoding: str = "pcm_f32le", sample_rate: int = 44100) -> dict[str, Any]:
+        return {"container": "raw", "encoding": encoding, "sample_rate": sample_rate}
+
+    def context(conn: Any, **kw: Any) -> Any:
+        kw.setdefault("model_id", "sonic-3")
+        kw.setdefault("voice", DEFAULT_VOICE_ID)
+        kw.setdefault("output_format", fmt())
+        kw.setdefault("timeout", 10)
+        return conn.context(**kw)
+
+    def collect(ctx: Any) -> list[Any]:
+        """All events of ``ctx`` (sync SDK), skipping other contexts' strays."""
+        return [e for e in ctx.receive() if getattr(e, "context_id", None) == ctx._context_id]
+
+    async def acollect(ctx: Any) -> list[Any]:
+        return [e async for e in ctx.receive()]
+
+    return SimpleNamespace(
+        client=client,
+        aclient=aclient,
+        connect=connect,
+        fmt=fmt,
+        context=context,
+        collect=collect,
+        acollect=acollect,
+        ws_options=ws_options,
+        voice=DEFAULT_VOICE_ID,
+    )
+
+
+@pytest.fixture(scope="session")
+def local_server() -> Iterator[Any]:
+    """A LocalServer with default settings shared by the whole session."""
+    from cartesia_widget.local import LocalServer
+
+    with LocalServer() as srv:
+        yield srv
+
+
+@pytest.fixture(scope="session")
+def lt() -> SimpleNamespace:
+    """Helpers to drive the real cartesia SDK against a LocalServer."""
+    return _local_tools()
+
+
+# ---------------------------------------------------------------- kernel side
+ENV_VARS = ("CARTESIA_API_KEY", "CARTESIA_BASE_URL", "CARTESIA_WEBSOCKET_URL")
+
+
+@pytest.fixture(autouse=True)
+def offline_config(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test speaks to the built-in offline server unless it configures otherwise."""
+    import cartesia_widget
+    from cartesia_widget import config
+
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    config._overrides.clear()
+    yield
+    cartesia_widget.stop_all()
+    config._overrides.clear()
+
+
+@pytest.fixture
+def comms() -> Any:
+    """Record every comm message ipywidgets sends (see recording.py)."""
+    import recording
+
+    recording.install()
+    with recording.RecordingComm.lock:
+        recording.RecordingComm.log.clear()
+    return recording.RecordingComm
+
+
+@pytest.fixture(scope="session")
+def shell() -> Any:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    sh = InteractiveShell.instance()
+    sh.run_line_magic("load_ext", "cartesia_widget")
+    return sh

@@ -1,0 +1,12 @@
+"""Helpers for kernel-side tests (the fixtures themselves are in conftest.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def use_server(srv: Any) -> None:
+    """Point the kernel side at a specific LocalServer (e.g. one with fault knobs)."""
+    from cartesia_widget import configure
+
+    configure(api_key=srv.api_key, base_url=srv.base_url, websocket_url=srv.websocket_url)
