@@ -88,7 +88,7 @@ class SpeakMagics(Magics):
                     f"%%speak: unexpected words on the magic line: {' '.join(args.text)!r}. "
                     "Put the text in the cell body."
                 )
-            text = interpolate(cell, self.shell.user_ns)
+            text = interpolate(cell, self.shell.user_ns).strip()
         utterance = speak(
             text,
             voice=args.voice,

@@ -18,6 +18,26 @@ if _ROOT not in sys.path:
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Rebuild the widget bundle when js/ is newer, so tests never run stale JS."""
+    import shutil
+    import subprocess
+
+    root = Path(_ROOT)
+    bundle = root / "cartesia_widget" / "static" / "widget.js"
+    sources = [p for p in (root / "js").glob("*") if p.is_file()]
+    newest = max((p.stat().st_mtime for p in sources), default=0.0)
+    if bundle.exists() and bundle.stat().st_mtime >= newest:
+        return
+    npm = shutil.which("npm")
+    if npm is None or not (root / "node_modules").exists():
+        raise pytest.UsageError(
+            f"{bundle} is missing or older than js/: run `npm install && npm run build` "
+            "(or reinstall with pip install -e .)."
+        )
+    subprocess.run([npm, "run", "build"], cwd=root, check=True, capture_output=True)
+
+
 # ---------------------------------------------------------------- local TTS server
 def _local_tools() -> SimpleNamespace:
     from cartesia import AsyncCartesia, Cartesia, DefaultAsyncHttpxClient, DefaultHttpxClient

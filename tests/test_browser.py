@@ -1,0 +1,232 @@
+"""%%speak in real JupyterLab and Notebook 7 servers, played by headless Chromium."""
+
+from __future__ import annotations
+
+import pytest
+from browser import (
+    PAGE,
+    JupyterServer,
+    NotebookPage,
+    assert_gapless,
+    launch,
+    require_chromium,
+    stream_span,
+    streams,
+    write_notebook,
+)
+
+pytestmark = pytest.mark.browser
+
+LOAD = "%load_ext cartesia_widget"
+
+
+@pytest.fixture(scope="module")
+def lab():
+    require_chromium()
+    server = JupyterServer("lab").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def playwright():
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright):
+    b = launch(playwright, autoplay=True)
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def pages():
+    opened: list[NotebookPage] = []
+    yield opened
+    for page in opened:
+        page.close()
+
+
+@pytest.fixture
+def open_notebook(pages):
+    def open_(browser, server, name: str, cells: list[str]) -> NotebookPage:
+        write_notebook(server.root / name, cells)
+        page = NotebookPage(browser, server, name)
+        pages.append(page)
+        return page
+
+    return open_
+
+
+def wait_played(nb: NotebookPage, count: int = 1, timeout: float = 60) -> None:
+    nb.wait_js(
+        f"[...document.querySelectorAll('.cw-player')].filter(p => p.textContent.startsWith("
+        f"'Played')).length >= {count}",
+        timeout=timeout,
+        what=f"{count} player(s) to show Played",
+    )
+
+
+def test_speak_cell_plays_back_to_back_and_reports_metrics(browser, lab, open_notebook):
+    text = "Hello from the browser test. This is the second sentence. And here is a third one."
+    nb = open_notebook(browser, lab, "one.ipynb", [LOAD, f"%%speak\n{text}"])
+    nb.run_all()
+    wait_played(nb)
+    by_stream = streams(nb.log())
+    assert len(by_stream) == 1
+    (chunks,) = by_stream.values()
+    assert len(chunks) >= 2
+    assert_gapless(chunks)
+    start, end = stream_span(chunks)
+    assert 3.0 < end - start < 12.0
+    (ctx,) = nb.contexts()
+    assert ctx["state"] == "running" and ctx["rate"] == 44100
+    assert ctx["time"] >= end  # the clock went past the last sample: it all played
+    (player,) = nb.players()
+    assert player["status"] == "done" and player["audio"] == "running"
+    assert "Offline voice" in player["text"]
+    # The browser's reports reached the kernel: ask it in a new execution.
+    check = (
+        "import cartesia_widget as cw; m = cw.last_utterance().metrics; "
+        "print('METRICS', m['schedule_ms'] is not None, m['lead_ms'] is not None, "
+        "m['first_scheduled_ms'] >= m['first_browser_chunk_ms'] >= m['first_sent_ms'] >= 0, "
+        "m['underruns'])"
+    )
+    nb.page.locator(".jp-Cell").last.click()
+    nb.page.keyboard.press("Escape")
+    nb.page.keyboard.press("b")
+    nb.page.keyboard.press("Enter")
+    nb.page.keyboard.type(check)
+    nb.page.keyboard.press("Shift+Enter")
+    nb.wait_js("document.body.textContent.includes('METRICS')", what="the metrics cell")
+    assert "METRICS True True True 0" in nb.outputs_text()
+
+
+def test_run_all_plays_three_cells_in_order_without_overlap(browser, lab, open_notebook):
+    texts = ["First cell speaks first.", "Second cell, second.", "Third and last cell."]
+    nb = open_notebook(browser, lab, "three.ipynb", [LOAD] + [f"%%speak\n{t}" for t in texts])
+    nb.run_all()
+    wait_played(nb, 3)
+    players = nb.players()
+    assert [p["label"] for p in players] == texts
+    by_stream = streams(nb.log())
+    ordered = [by_stream[p["stream"]] for p in players]  # in cell order
+    spans = []
+    for chunks in ordered:
+        assert_gapless(chunks)
+        spans.append(stream_span(chunks))
+    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        assert start >= end - 1e-9, "an utterance started before the previous one ended"
+
+
+def test_stop_silences_within_50_ms_and_cancels_generation(browser, lab, open_notebook):
+    nb = open_notebook(
+        browser, lab, "stop.ipynb", [LOAD, "%%speak\n" + "This text goes on and on. " * 40]
+    )
+    nb.run_all()
+    nb.wait_js(f"{PAGE} && {PAGE}.level() > 0.01", what="audible output")
+    silent_after_ms = nb.js(
+        f"""new Promise(resolve => {{
+            document.querySelector('.cw-stop').click();
+            const t0 = performance.now();
+            const poll = () => {{
+                if ({PAGE}.level() === 0) resolve(performance.now() - t0);
+                else if (performance.now() - t0 > 1000) resolve(-1);
+                else setTimeout(poll, 2);
+            }};
+            poll();
+        }})"""
+    )
+    assert 0 <= silent_after_ms <= 50, f"still audible {silent_after_ms} ms after Stop"
+    nb.wait_js(
+        "document.querySelector('.cw-player').dataset.status === 'stopped'",
+        what="the kernel to report the utterance stopped",
+    )
+    player = nb.players()[0]
+    assert player["text"].startswith("Stopped")
+    (chunks,) = streams(nb.log()).values()
+    start, end = stream_span(chunks)
+    assert end - start < 60  # generation was cancelled long before the whole text
+
+
+def test_widget_displayed_twice_plays_once(browser, lab, open_notebook):
+    cell = (
+        "import cartesia_widget as cw\n"
+        "u = cw.speak('One widget, two views, one voice. Listen closely.')\n"
+        "display(u.player)"
+    )
+    nb = open_notebook(browser, lab, "twice.ipynb", [cell])
+    nb.run_all()
+    wait_played(nb, 2)
+    players = nb.players()
+    assert len(players) == 2 and players[0]["stream"] == players[1]["stream"]
+    log = nb.log()
+    keys = [(e["stream"], e["seq"]) for e in log]
+    assert len(keys) == len(set(keys)), "a chunk was scheduled twice"
+    assert len(streams(log)) == 1
+
+
+def test_text_with_html_is_shown_as_text(browser, lab, open_notebook):
+    nb = open_notebook(browser, lab, "html.ipynb", [LOAD, "%%speak\n<b>bold</b> & <i>co</i>"])
+    nb.run_all()
+    wait_played(nb)
+    (player,) = nb.players()
+    assert player["label"] == "<b>bold</b> & <i>co</i>"
+    assert "<b>" not in player["labelHTML"]
+
+
+def test_autoplay_blocked_shows_enable_button_and_plays_after_click(playwright, lab, pages):
+    cell = (
+        "import cartesia_widget as cw\nu = cw.speak('Audio waits for your click. Nothing is lost.')"
+    )
+    write_notebook(lab.root / "blocked.ipynb", [cell])
+    browser = launch(playwright, autoplay=False)
+    try:
+        nb = NotebookPage(browser, lab, "blocked.ipynb")
+        pages.append(nb)
+        assert nb.js("navigator.userActivation.hasBeenActive") is False
+        nb.run_current_cell_without_gesture()
+        nb.wait_js(
+            "document.querySelector('.cw-player')?.dataset.status === 'done'",
+            what="generation to finish",
+        )
+        (ctx,) = nb.contexts()
+        assert ctx["state"] == "suspended"
+        (player,) = nb.players()
+        assert player["enableVisible"] and "Waiting for audio permission" in player["text"]
+        buffered = nb.log()
+        assert buffered  # chunks are kept while the context is suspended
+        box = nb.js(
+            "(() => { const r = document.querySelector('.cw-enable').getBoundingClientRect();"
+            " return [r.x + r.width / 2, r.y + r.height / 2]; })()"
+        )
+        nb.page.mouse.click(*box)  # a real click: user activation
+        wait_played(nb)
+        (ctx,) = nb.contexts()
+        assert ctx["state"] == "running"
+        (chunks,) = streams(nb.log()).values()
+        assert_gapless(chunks)
+        assert ctx["time"] >= stream_span(chunks)[1]  # every buffered sample played
+    finally:
+        browser.close()
+
+
+def test_notebook7_plays_a_speak_cell(browser, open_notebook):
+    server = JupyterServer("notebook").start()
+    try:
+        nb = open_notebook(
+            browser, server, "nb7.ipynb", [LOAD, "%%speak\nNotebook seven speaks too."]
+        )
+        nb.run_all()
+        wait_played(nb)
+        (chunks,) = streams(nb.log()).values()
+        assert_gapless(chunks)
+        (ctx,) = nb.contexts()
+        assert ctx["time"] >= stream_span(chunks)[1]
+    finally:
+        server.stop()
