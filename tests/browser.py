@@ -127,10 +127,9 @@ class JupyterServer:
         return (self.root / "server.log").read_text()
 
     def url(self, notebook: str) -> str:
-        if self.app == "lab":  # a workspace of its own: no other notebook is restored
-            path = f"lab/workspaces/{Path(notebook).stem}/tree"
-        else:
-            path = "notebooks"
+        # In JupyterLab, a workspace of its own: no other test's notebook is restored.
+        lab = f"lab/workspaces/{Path(notebook).stem}/tree"
+        path = lab if self.app == "lab" else "notebooks"
         return f"http://127.0.0.1:{self.port}/{path}/{notebook}?token={self.token}"
 
     def stop(self) -> None:
