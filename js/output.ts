@@ -1,3 +1,5 @@
+import { DEFAULT_LEAD } from "./scheduler";
+
 /**
  * The page's audio outputs: one AudioContext per sample rate, shared by every
  * player on the page, plus the page timeline that keeps utterances from
@@ -81,6 +83,8 @@ export class Output {
 
 export class Page {
   endWall = 0;
+  /** Initial lead of new streams, seconds (grows per stream after underruns). */
+  lead = DEFAULT_LEAD;
   readonly outputs = new Map<number, Output>();
   /** Recent scheduling decisions, for diagnostics and browser tests. */
   readonly log: ScheduledChunk[] = [];

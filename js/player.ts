@@ -61,6 +61,7 @@ export class Player {
 
   constructor(model: Model) {
     this.model = model;
+    page(); // the page-wide outputs exist as soon as a player does
     model.on("msg:custom", this.onMessage);
   }
 
@@ -125,7 +126,7 @@ export class Player {
     const stream: Stream = {
       id,
       output,
-      scheduler: new Scheduler(() => ctx.currentTime, sampleRate),
+      scheduler: new Scheduler(() => ctx.currentTime, sampleRate, { lead: page().lead }),
       decoder: new Float32Decoder(),
       gain,
       sources: new Set(),

@@ -217,6 +217,11 @@ class NotebookPage:
             ".dispatchEvent(new MouseEvent('mousedown', {bubbles: true, cancelable: true}))"
         )
 
+    def run_cell(self, index: int) -> None:
+        """Run one cell with real input events (click into it, Shift+Enter)."""
+        self.page.locator(".jp-Cell .jp-InputArea-editor").nth(index).click()
+        self.page.keyboard.press("Shift+Enter")
+
     def log(self) -> list[dict[str, Any]]:
         """Every chunk the page scheduled: stream, seq, sampleRate, when, frames, late."""
         return self.js(f"{PAGE} ? {PAGE}.log.slice() : []")
