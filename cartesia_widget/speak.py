@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
 
@@ -83,15 +84,42 @@ def stop_all() -> None:
 
 
 class Speaker:
-    """Keeps voice and format defaults for repeated `speak()` calls."""
+    """Keeps voice and format defaults for repeated `speak()` calls (validated up front)."""
 
-    def __init__(self, **defaults: Any) -> None:
-        SpeechOptions(**{k: v for k, v in defaults.items() if k in SpeechOptions.__annotations__})
-        self.defaults = defaults
+    def __init__(
+        self,
+        *,
+        voice: str | None = None,
+        model: str = DEFAULT_MODEL,
+        language: str | None = None,
+        speed: float | None = None,
+        volume: float | None = None,
+        emotion: str | None = None,
+        sample_rate: int = 44100,
+        encoding: str = "pcm_f32le",
+        timestamps: bool = False,
+        timeout: float = 15.0,
+    ) -> None:
+        self.options = SpeechOptions(
+            voice=voice,
+            model=model,
+            language=language,
+            speed=speed,
+            volume=volume,
+            emotion=emotion,
+            sample_rate=sample_rate,
+            encoding=encoding,
+            timestamps=timestamps,
+            timeout=timeout,
+        )
         self._utterances: list[Utterance] = []
 
-    def speak(self, text: str, **overrides: Any) -> Utterance:
-        utterance = speak(text, **{**self.defaults, **overrides})
+    def speak(
+        self, text: str, *, display: bool = True, wait: bool = False, **overrides: Any
+    ) -> Utterance:
+        """Speak with this speaker's defaults; keyword arguments override them."""
+        options = dataclasses.replace(self.options, **overrides)
+        utterance = speak(text, **dataclasses.asdict(options), display=display, wait=wait)
         self._utterances = [u for u in self._utterances if u.status not in FINAL]
         self._utterances.append(utterance)
         return utterance

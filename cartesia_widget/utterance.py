@@ -25,6 +25,8 @@ from .pcm import ENCODINGS, SAMPLE_RATES, write_wav
 EMOTIONS_HINT = "e.g. neutral, calm, happy, sad, angry, excited, curious"
 #: After the last chunk, how long `wait()` allows the browser beyond the audio itself.
 PLAYBACK_MARGIN = 0.3
+#: How long `wait()` waits for the first chunk to be sent to the browser at most.
+SEND_WAIT = 10.0
 
 
 class SpeechError(RuntimeError):
@@ -130,6 +132,7 @@ class Utterance:
         self._lock = threading.Lock()
         self._generated = threading.Event()
         self._played = threading.Event()
+        self._first_sent = threading.Event()
         self._status = "queued"
         self._chunks: list[np.ndarray] = []
         self._frames = 0
@@ -230,7 +233,11 @@ class Utterance:
         error = self.error
         if error is not None:
             raise error
-        if playback:
+        if playback and self.player is not None and self.duration > 0:
+            # Playback starts when the first chunk reaches the browser: wait for it to leave
+            # (bounded: a widget closed meanwhile never sends it).
+            left = SEND_WAIT if deadline is None else max(0.0, deadline - time.monotonic())
+            self._first_sent.wait(min(left, SEND_WAIT))
             with self._lock:
                 start = self._timings.first_sent_at
                 lead = (self._timings.browser.get("lead_ms") or 40.0) / 1000.0
@@ -287,6 +294,7 @@ class Utterance:
         with self._lock:
             if self._timings.first_sent_at is None:
                 self._timings.first_sent_at = time.time()
+        self._first_sent.set()
 
     def _finish(self, status: str, error: SpeechError | None = None) -> None:
         with self._lock:
@@ -297,6 +305,7 @@ class Utterance:
             self._timings.finished_at = time.time()
             if status != "done":
                 self._played.set()
+                self._first_sent.set()
         self._generated.set()
         self._notify()
 

@@ -297,3 +297,17 @@ def test_websocket_url_is_derived_from_the_base_url(monkeypatch):
     assert resolve_backend().websocket_url == "ws://127.0.0.1:1234"
     monkeypatch.delenv("CARTESIA_BASE_URL")
     assert resolve_backend().base_url == "https://api.cartesia.ai"
+
+
+def test_speaker_keeps_defaults_and_validates_them():
+    with pytest.raises(ValueError, match="0.6 to 1.5"):
+        cw.Speaker(speed=9)
+    speaker = cw.Speaker(sample_rate=22050, encoding="pcm_s16le", timestamps=True)
+    u = speaker.speak("Defaults apply.", display=False)
+    u.wait(timeout=20, playback=False)
+    assert u.sample_rate == 22050 and u.options.encoding == "pcm_s16le" and u.words
+    v = speaker.speak("Overrides win.", display=False, sample_rate=8000).wait(playback=False)
+    assert v.sample_rate == 8000 and v.options.encoding == "pcm_s16le"
+    long = speaker.speak("Speaker stop. " * 200, display=False)
+    speaker.stop()
+    assert long.wait(timeout=5, playback=False).status == "stopped"
