@@ -14,7 +14,8 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .config import ConfigError, configure
 from .magic import last_utterance
-from .speak import Speaker, speak, stop_all
+from .speak import speak, stop_all
+from .speaker import Speaker
 from .utterance import SpeechError, SpeechOptions, Utterance, Word
 from .voices import voices
 from .widget import Player

@@ -12,6 +12,7 @@ from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
 from .config import DEFAULT_MODEL
 from .speak import speak, stop_all, wait_or_stop
 from .utterance import Utterance
+from .widget import DEFAULT_LEAD
 
 
 class MagicUsageError(ValueError):
@@ -35,6 +36,9 @@ def _parser() -> _Parser:
     p.add_argument("-e", "--encoding", default="pcm_f32le")
     p.add_argument("-t", "--timestamps", action="store_true", help="ask for word timestamps")
     p.add_argument("-w", "--wait", action="store_true", help="block until playback has ended")
+    p.add_argument(
+        "--lead", type=float, default=DEFAULT_LEAD, help="seconds scheduled ahead at the start"
+    )
     p.add_argument("text", nargs="*", help="the text (line form)")
     return p
 
@@ -72,6 +76,7 @@ class SpeakMagics(Magics):
 
         %%speak [--voice ID] [--model M] [--language L] [--speed S] [--volume V]
                 [--emotion E] [--sample-rate R] [--encoding E] [--timestamps] [--wait]
+                [--lead SECONDS]
         Text with {name} is filled from notebook variables.
         """
         try:
@@ -100,6 +105,7 @@ class SpeakMagics(Magics):
             sample_rate=args.sample_rate,
             encoding=args.encoding,
             timestamps=args.timestamps,
+            lead=args.lead,
         )
         SpeakMagics.last = utterance
         if args.wait:

@@ -9,6 +9,7 @@ vectorised numpy (byte-identical to the removed `audioop`).
 
 from __future__ import annotations
 
+import io
 import wave
 from pathlib import Path
 
@@ -126,13 +127,20 @@ class PcmDecoder:
         return len(self._carry)
 
 
-def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int) -> Path:
-    """Write float32 mono audio as a 16-bit PCM WAV file."""
-    path = Path(path)
+def wav_bytes(audio: np.ndarray, sample_rate: int) -> bytes:
+    """Float32 mono audio as the bytes of a 16-bit PCM WAV file."""
     pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).round().astype("<i2")
-    with wave.open(str(path), "wb") as out:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(sample_rate)
         out.writeframes(pcm.tobytes())
+    return buffer.getvalue()
+
+
+def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int) -> Path:
+    """Write float32 mono audio as a 16-bit PCM WAV file."""
+    path = Path(path)
+    path.write_bytes(wav_bytes(audio, sample_rate))
     return path

@@ -216,8 +216,14 @@ class Utterance:
                 return
             self._stop_requested = True
             on_stop = self._on_stop
+            playing = self._generated.is_set()
+            if playing:  # generated, still playing: the stop ends it
+                self._status = "stopped"
+                self._played.set()
         if on_stop is not None:
             on_stop(self)
+        if playing:
+            self._notify()
 
     def wait(self, timeout: float | None = None, *, playback: bool = True) -> Utterance:
         """Block until generation has ended and (with `playback`) the audio has played.

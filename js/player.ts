@@ -17,6 +17,7 @@ import { page, type Output } from "./output";
 import { Scheduler } from "./scheduler";
 
 export interface Model {
+  get(name: string): any;
   send(content: unknown, callbacks?: unknown, buffers?: ArrayBuffer[]): void;
   on(event: string, cb: (...args: any[]) => void): void;
   off(event?: string | null, cb?: ((...args: any[]) => void) | null): void;
@@ -24,6 +25,8 @@ export interface Model {
 
 interface Stream {
   id: string;
+  /** Decoded samples as received, kept for replay and download. */
+  cache: Float32Array[];
   output: Output;
   scheduler: Scheduler;
   decoder: Float32Decoder;
@@ -54,6 +57,7 @@ export class Player {
   private readonly model: Model;
   private readonly streams = new Map<string, Stream>();
   private current: Stream | null = null;
+  private replays = 0;
   private readonly listeners = new Set<() => void>();
   private readonly watched = new Set<AudioContext>();
   private readonly onState = () => this.emit();
@@ -61,7 +65,9 @@ export class Player {
 
   constructor(model: Model) {
     this.model = model;
-    page(); // the page-wide outputs exist as soon as a player does
+    // Open the AudioContext ahead of the first chunk (creating one takes tens of ms).
+    const rate = Number(model.get("sample_rate"));
+    if (rate > 0) page().output(rate);
     model.on("msg:custom", this.onMessage);
   }
 
@@ -125,8 +131,11 @@ export class Player {
     gain.connect(output.input);
     const stream: Stream = {
       id,
+      cache: [],
       output,
-      scheduler: new Scheduler(() => ctx.currentTime, sampleRate, { lead: page().lead }),
+      scheduler: new Scheduler(() => ctx.currentTime, sampleRate, {
+        lead: Number(this.model.get("lead")) || page().lead,
+      }),
       decoder: new Float32Decoder(),
       gain,
       sources: new Set(),
@@ -154,33 +163,11 @@ export class Player {
     if (!s) s = this.open(id, sampleRate);
     const samples = s.decoder.push(buffer);
     if (samples.length === 0) return;
-    const ctx = s.output.ctx;
-    const audio = ctx.createBuffer(1, samples.length, sampleRate);
-    audio.copyToChannel(samples, 0);
-    const src = ctx.createBufferSource();
-    src.buffer = audio;
-    src.connect(s.gain);
-    const placed = s.scheduler.place(samples.length, s.output.notBefore());
-    src.start(placed.when);
-    const stream = s;
-    s.sources.add(src);
-    src.onended = () => {
-      stream.sources.delete(src);
-      this.maybeFinished(stream);
-    };
-    s.output.extend(s.scheduler.end);
-    page().record({
-      stream: id,
-      seq: Number(msg.seq),
-      sampleRate,
-      when: placed.when,
-      frames: samples.length,
-      late: placed.late,
-    });
+    const placed = this.schedule(s, samples, Number(msg.seq));
     if (!s.reportedFirst) {
       s.reportedFirst = true;
       const scheduledAt = performance.now();
-      const lead = placed.when - ctx.currentTime;
+      const ctx = s.output.ctx;
       this.model.send({
         type: "first_audio",
         stream: id,
@@ -188,12 +175,87 @@ export class Player {
         received_at: (performance.timeOrigin + receivedAt) / 1000,
         scheduled_at: (performance.timeOrigin + scheduledAt) / 1000,
         schedule_ms: scheduledAt - receivedAt,
-        lead_ms: lead * 1000,
+        lead_ms: (placed - ctx.currentTime) * 1000,
         output_latency_ms: ((ctx as any).outputLatency ?? 0) * 1000,
         audio_state: ctx.state,
       });
     }
     this.emit();
+  }
+
+  /** Schedule samples right after the stream's previous ones; returns the start time. */
+  private schedule(s: Stream, samples: Float32Array, seq: number): number {
+    const ctx = s.output.ctx;
+    const sampleRate = s.scheduler.sampleRate;
+    s.cache.push(samples);
+    const audio = ctx.createBuffer(1, samples.length, sampleRate);
+    audio.copyToChannel(samples as Float32Array<ArrayBuffer>, 0);
+    const src = ctx.createBufferSource();
+    src.buffer = audio;
+    src.connect(s.gain);
+    const placed = s.scheduler.place(samples.length, s.output.notBefore());
+    src.start(placed.when);
+    s.sources.add(src);
+    src.onended = () => {
+      s.sources.delete(src);
+      this.maybeFinished(s);
+    };
+    s.output.extend(s.scheduler.end);
+    page().record({
+      stream: s.id,
+      seq,
+      sampleRate,
+      when: placed.when,
+      frames: samples.length,
+      late: placed.late,
+    });
+    return placed.when;
+  }
+
+  /** The current stream's audio as received (for Download WAV), or null. */
+  audio(): { samples: Float32Array<ArrayBuffer>; sampleRate: number } | null {
+    const s = this.current;
+    if (!s || s.cache.length === 0) return null;
+    const total = s.cache.reduce((n, c) => n + c.length, 0);
+    const samples = new Float32Array(total);
+    let offset = 0;
+    for (const c of s.cache) {
+      samples.set(c, offset);
+      offset += c.length;
+    }
+    return { samples, sampleRate: s.scheduler.sampleRate };
+  }
+
+  /**
+   * Play samples as a new local stream (replay from the cache or from an
+   * embedded WAV). Needs no kernel; nothing is reported to it.
+   */
+  play(samples: Float32Array, sampleRate: number, id: string): void {
+    for (const s of this.streams.values()) this.silence(s, false);
+    const s = this.open(id, sampleRate);
+    s.reportedFirst = true;
+    s.reportedFinish = true; // local: the kernel did not send it
+    const step = Math.max(1, Math.round(sampleRate / 4));
+    for (let i = 0, seq = 0; i < samples.length; i += step, seq++) {
+      this.schedule(s, samples.subarray(i, i + step), seq);
+    }
+    s.ended = true;
+    this.emit();
+  }
+
+  /** Replay the current stream from the cache; false when nothing is cached. */
+  replay(): boolean {
+    const audio = this.audio();
+    if (!audio || !this.current) return false;
+    const base = this.current.id.split("#")[0];
+    this.replays += 1;
+    this.play(audio.samples, audio.sampleRate, `${base}#replay${this.replays}`);
+    return true;
+  }
+
+  /** Output level of the current stream's AudioContext (RMS, 0 when silent). */
+  level(): number {
+    return this.current ? this.current.output.level() : 0;
   }
 
   private end(id: string): void {
@@ -204,7 +266,7 @@ export class Player {
     this.emit();
   }
 
-  private silence(s: Stream): void {
+  private silence(s: Stream, report = true): void {
     if (s.stopped) return;
     s.stopped = true;
     const ctx = s.output.ctx;
@@ -219,7 +281,7 @@ export class Player {
     }
     s.sources.clear();
     if (s.output.end > now) s.output.truncate();
-    this.report(s, "stopped");
+    if (report) this.report(s, "stopped");
   }
 
   private maybeFinished(s: Stream): void {

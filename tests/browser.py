@@ -270,3 +270,12 @@ def assert_gapless(chunks: list[dict[str, Any]]) -> None:
 def stream_span(chunks: list[dict[str, Any]]) -> tuple[float, float]:
     last = chunks[-1]
     return chunks[0]["when"], last["when"] + last["frames"] / last["sampleRate"]
+
+
+def wait_played(nb: NotebookPage, count: int = 1, timeout: float = 60) -> None:
+    nb.wait_js(
+        f"[...document.querySelectorAll('.cw-player')].filter(p => p.textContent.startsWith("
+        f"'Played')).length >= {count}",
+        timeout=timeout,
+        what=f"{count} player(s) to show Played",
+    )

@@ -148,3 +148,59 @@ def shell() -> Any:
     sh = InteractiveShell.instance()
     sh.run_line_magic("load_ext", "cartesia_widget")
     return sh
+
+
+# ---------------------------------------------------------------- browser tests
+@pytest.fixture(scope="module")
+def lab() -> Iterator[Any]:
+    """A JupyterLab server of the test module's own."""
+    from browser import JupyterServer, require_chromium
+
+    require_chromium()
+    server = JupyterServer("lab").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Any]:
+    from browser import require_chromium
+    from playwright.sync_api import sync_playwright
+
+    require_chromium()
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Any) -> Iterator[Any]:
+    """Chromium that may play audio without a user gesture."""
+    from browser import launch
+
+    b = launch(playwright, autoplay=True)
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def pages() -> Iterator[list[Any]]:
+    """Notebook pages opened by a test, closed after it."""
+    opened: list[Any] = []
+    yield opened
+    for page in opened:
+        page.close()
+
+
+@pytest.fixture
+def open_notebook(pages: list[Any]) -> Any:
+    """open_notebook(browser, server, name, cells): write a notebook and open it."""
+    from browser import NotebookPage, write_notebook
+
+    def open_(browser: Any, server: Any, name: str, cells: list[str]) -> Any:
+        write_notebook(server.root / name, cells)
+        page = NotebookPage(browser, server, name)
+        pages.append(page)
+        return page
+
+    return open_

@@ -9,72 +9,23 @@ from browser import (
     NotebookPage,
     assert_gapless,
     launch,
-    require_chromium,
     stream_span,
     streams,
+    wait_played,
     write_notebook,
 )
 
 pytestmark = pytest.mark.browser
 
+# A generous lead: these tests check the scheduling logic, not this machine's jitter
+# (underruns under load are measured by benchmarks/bench_player.py).
 LOAD = "%load_ext cartesia_widget"
-
-
-@pytest.fixture(scope="module")
-def lab():
-    require_chromium()
-    server = JupyterServer("lab").start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def playwright():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def browser(playwright):
-    b = launch(playwright, autoplay=True)
-    yield b
-    b.close()
-
-
-@pytest.fixture
-def pages():
-    opened: list[NotebookPage] = []
-    yield opened
-    for page in opened:
-        page.close()
-
-
-@pytest.fixture
-def open_notebook(pages):
-    def open_(browser, server, name: str, cells: list[str]) -> NotebookPage:
-        write_notebook(server.root / name, cells)
-        page = NotebookPage(browser, server, name)
-        pages.append(page)
-        return page
-
-    return open_
-
-
-def wait_played(nb: NotebookPage, count: int = 1, timeout: float = 60) -> None:
-    nb.wait_js(
-        f"[...document.querySelectorAll('.cw-player')].filter(p => p.textContent.startsWith("
-        f"'Played')).length >= {count}",
-        timeout=timeout,
-        what=f"{count} player(s) to show Played",
-    )
+SPEAK = "%%speak --lead 0.3\n"
 
 
 def test_speak_cell_plays_back_to_back_and_reports_metrics(browser, lab, open_notebook):
     text = "Hello from the browser test. This is the second sentence. And here is a third one."
-    nb = open_notebook(browser, lab, "one.ipynb", [LOAD, f"%%speak\n{text}"])
+    nb = open_notebook(browser, lab, "one.ipynb", [LOAD, f"{SPEAK}{text}"])
     nb.run_all()
     wait_played(nb)
     by_stream = streams(nb.log())
@@ -109,7 +60,7 @@ def test_speak_cell_plays_back_to_back_and_reports_metrics(browser, lab, open_no
 
 def test_run_all_plays_three_cells_in_order_without_overlap(browser, lab, open_notebook):
     texts = ["First cell speaks first.", "Second cell, second.", "Third and last cell."]
-    nb = open_notebook(browser, lab, "three.ipynb", [LOAD] + [f"%%speak\n{t}" for t in texts])
+    nb = open_notebook(browser, lab, "three.ipynb", [LOAD] + [f"{SPEAK}{t}" for t in texts])
     nb.run_all()
     wait_played(nb, 3)
     players = nb.players()
@@ -125,8 +76,15 @@ def test_run_all_plays_three_cells_in_order_without_overlap(browser, lab, open_n
 
 
 def test_stop_silences_within_50_ms_and_cancels_generation(browser, lab, open_notebook):
+    # A server that generates in real time, so generation is still going on at the stop.
+    setup = (
+        "import cartesia_widget as cw\n"
+        "from cartesia_widget.local import LocalServer\n"
+        "srv = LocalServer(realtime_factor=1.0).start()\n"
+        "cw.configure(api_key=srv.api_key, base_url=srv.base_url, websocket_url=srv.websocket_url)"
+    )
     nb = open_notebook(
-        browser, lab, "stop.ipynb", [LOAD, "%%speak\n" + "This text goes on and on. " * 40]
+        browser, lab, "stop.ipynb", [LOAD, setup, SPEAK + "This text goes on and on. " * 40]
     )
     nb.run_all()
     nb.wait_js(f"{PAGE} && {PAGE}.level() > 0.01", what="audible output")
@@ -151,13 +109,13 @@ def test_stop_silences_within_50_ms_and_cancels_generation(browser, lab, open_no
     assert player["text"].startswith("Stopped")
     (chunks,) = streams(nb.log()).values()
     start, end = stream_span(chunks)
-    assert end - start < 60  # generation was cancelled long before the whole text
+    assert end - start < 10  # generation was cancelled: the text is a minute long
 
 
 def test_widget_displayed_twice_plays_once(browser, lab, open_notebook):
     cell = (
         "import cartesia_widget as cw\n"
-        "u = cw.speak('One widget, two views, one voice. Listen closely.')\n"
+        "u = cw.speak('One widget, two views, one voice. Listen closely.', lead=0.3)\n"
         "display(u.player)"
     )
     nb = open_notebook(browser, lab, "twice.ipynb", [cell])
@@ -172,7 +130,7 @@ def test_widget_displayed_twice_plays_once(browser, lab, open_notebook):
 
 
 def test_text_with_html_is_shown_as_text(browser, lab, open_notebook):
-    nb = open_notebook(browser, lab, "html.ipynb", [LOAD, "%%speak\n<b>bold</b> & <i>co</i>"])
+    nb = open_notebook(browser, lab, "html.ipynb", [LOAD, SPEAK + "<b>bold</b> & <i>co</i>"])
     nb.run_all()
     wait_played(nb)
     (player,) = nb.players()
@@ -220,7 +178,7 @@ def test_notebook7_plays_a_speak_cell(browser, open_notebook):
     server = JupyterServer("notebook").start()
     try:
         nb = open_notebook(
-            browser, server, "nb7.ipynb", [LOAD, "%%speak\nNotebook seven speaks too."]
+            browser, server, "nb7.ipynb", [LOAD, SPEAK + "Notebook seven speaks too."]
         )
         nb.run_all()
         wait_played(nb)

@@ -299,15 +299,70 @@ def test_websocket_url_is_derived_from_the_base_url(monkeypatch):
     assert resolve_backend().base_url == "https://api.cartesia.ai"
 
 
-def test_speaker_keeps_defaults_and_validates_them():
-    with pytest.raises(ValueError, match="0.6 to 1.5"):
+def test_speaker_widget_speaks_with_its_controls(comms):
+    import traitlets
+
+    with pytest.raises(traitlets.TraitError, match="0.6 to 1.5"):
         cw.Speaker(speed=9)
-    speaker = cw.Speaker(sample_rate=22050, encoding="pcm_s16le", timestamps=True)
-    u = speaker.speak("Defaults apply.", display=False)
+    speaker = cw.Speaker(sample_rate=22050, encoding="pcm_s16le")
+    u = speaker.say("Defaults apply.")
     u.wait(timeout=20, playback=False)
-    assert u.sample_rate == 22050 and u.options.encoding == "pcm_s16le" and u.words
-    v = speaker.speak("Overrides win.", display=False, sample_rate=8000).wait(playback=False)
+    assert u.sample_rate == 22050 and u.options.encoding == "pcm_s16le"
+    assert speaker.text == "Defaults apply." and speaker.stream == u.id
+    assert [w[0].strip(".") for w in speaker.words] == ["Defaults", "apply"]
+    assert speaker.status == "done" and speaker.duration == pytest.approx(u.duration, abs=1e-3)
+    chunks = [m for m in sent_for(comms, u) if m.data["content"]["type"] == "chunk"]
+    assert chunks[0].comm_id == speaker.comm.comm_id  # played in the same widget
+    v = speaker.say("Overrides win.", sample_rate=8000).wait(timeout=20, playback=False)
     assert v.sample_rate == 8000 and v.options.encoding == "pcm_s16le"
-    long = speaker.speak("Speaker stop. " * 200, display=False)
+    with pytest.raises(traitlets.TraitError, match="pcm_f32le"):
+        speaker.encoding = "mp3"
+    long = speaker.say("Speaker stop. " * 200)
     speaker.stop()
     assert long.wait(timeout=5, playback=False).status == "stopped"
+
+
+def test_speaker_controls_map_onto_the_request():
+    speaker = cw.Speaker(model="sonic-3", speed=1.2, emotion="happy", language="fr")
+    opts = speaker.options()
+    assert opts.generation_config() == {"speed": 1.2, "emotion": "happy"}
+    assert opts.language == "fr" and opts.timestamps
+    speaker.model = "sonic-3.5"  # ignores speed and emotion: not sent
+    assert speaker.options().generation_config() is None
+
+
+def test_speaker_embeds_wav_and_replays_from_the_kernel(comms):
+    import io
+    import wave
+
+    speaker = cw.Speaker(embed=True)
+    u = speaker.say("Keep me in the notebook.")
+    u.wait(timeout=20, playback=False)
+    deadline = time.monotonic() + 5
+    while not speaker.wav and time.monotonic() < deadline:
+        time.sleep(0.01)
+    with wave.open(io.BytesIO(speaker.wav)) as w:
+        assert w.getnframes() == len(u.audio) and w.getsampwidth() == 2
+    speaker.replay()
+    deadline = time.monotonic() + 10
+    replayed: list = []
+    while time.monotonic() < deadline:
+        replayed = [
+            m
+            for m in comms.custom(speaker.comm.comm_id)
+            if m.data["content"].get("stream", "").startswith(f"{u.id}-replay")
+        ]
+        if replayed and replayed[-1].data["content"]["type"] == "end":
+            break
+        time.sleep(0.01)
+    audio = np.concatenate([chunk_audio(m) for m in replayed[:-1]])
+    np.testing.assert_array_equal(audio, u.audio)
+
+
+def test_speaker_lists_the_offline_voices():
+    speaker = cw.Speaker()
+    deadline = time.monotonic() + 10
+    while not speaker.voices and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert {v["language"] for v in speaker.voices} >= {"en", "fr", "de"}
+    assert speaker.voice in {v["id"] for v in speaker.voices}
