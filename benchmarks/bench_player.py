@@ -58,7 +58,7 @@ cw.configure(api_key=srv.api_key, base_url=srv.base_url, websocket_url=srv.webso
 texts = {texts!r}
 handles = []
 cw.Player()"""
-SPEAK = "handles.append(cw.speak(texts[{i}]))"
+SPEAK = "handles.append(cw.speak(texts[{i}], lead={lead}))"
 REPORT = "print('RESULT' + json.dumps([u.metrics for u in handles]))"
 
 
@@ -70,13 +70,12 @@ def median(values: list[float]) -> float | None:
 def run_scenario(browser, server, index: int, name, rtf, jitter, lead, texts) -> dict:
     nb_name = f"bench{index}.ipynb"
     setup = SETUP.format(rtf=rtf, jitter=jitter, texts=texts)
-    speak_cells = [SPEAK.format(i=i) for i in range(len(texts))]
+    speak_cells = [SPEAK.format(i=i, lead=lead) for i in range(len(texts))]
     write_notebook(server.root / nb_name, [setup, *speak_cells, REPORT])
     nb = NotebookPage(browser, server, nb_name)
     try:
         nb.run_cell(0)
         nb.wait_js(f"!!{PAGE}", timeout=60, what="the widget bundle")
-        nb.js(f"{PAGE}.lead = {lead}")
         for i in range(len(texts)):  # one utterance at a time, as a person runs cells
             nb.run_cell(1 + i)
             nb.wait_js(

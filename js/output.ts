@@ -1,5 +1,3 @@
-import { DEFAULT_LEAD } from "./scheduler";
-
 /**
  * The page's audio outputs: one AudioContext per sample rate, shared by every
  * player on the page, plus the page timeline that keeps utterances from
@@ -83,8 +81,6 @@ export class Output {
 
 export class Page {
   endWall = 0;
-  /** Initial lead of new streams, seconds (grows per stream after underruns). */
-  lead = DEFAULT_LEAD;
   readonly outputs = new Map<number, Output>();
   /** Recent scheduling decisions, for diagnostics and browser tests. */
   readonly log: ScheduledChunk[] = [];

@@ -14,7 +14,7 @@
  */
 import { Float32Decoder, type BinaryLike } from "./decode";
 import { page, type Output } from "./output";
-import { Scheduler } from "./scheduler";
+import { DEFAULT_LEAD, Scheduler } from "./scheduler";
 
 export interface Model {
   get(name: string): any;
@@ -25,6 +25,8 @@ export interface Model {
 
 interface Stream {
   id: string;
+  /** Played from the browser's own data (replay, embedded WAV), not sent by the kernel. */
+  local: boolean;
   /** Decoded samples as received, kept for replay and download. */
   cache: Float32Array[];
   output: Output;
@@ -48,6 +50,8 @@ export interface PlayerState {
   played: number;
   /** True while audio is scheduled or more is expected. */
   active: boolean;
+  /** The stream is a replay from the browser's own data. */
+  local: boolean;
   underruns: number;
 }
 
@@ -79,7 +83,17 @@ export class Player {
 
   state(): PlayerState {
     const s = this.current;
-    if (!s) return { stream: "", audio: "idle", received: 0, played: 0, active: false, underruns: 0 };
+    if (!s) {
+      return {
+        stream: "",
+        audio: "idle",
+        received: 0,
+        played: 0,
+        active: false,
+        local: false,
+        underruns: 0,
+      };
+    }
     const sr = s.scheduler.sampleRate;
     return {
       stream: s.id,
@@ -87,6 +101,7 @@ export class Player {
       received: s.scheduler.frames / sr,
       played: s.scheduler.played(),
       active: !s.stopped && (!s.ended || s.sources.size > 0),
+      local: s.local,
       underruns: s.scheduler.underruns,
     };
   }
@@ -98,8 +113,9 @@ export class Player {
 
   /** Silence every stream; with `notifyKernel`, also cancel generation. */
   stop(notifyKernel: boolean): void {
-    for (const s of this.streams.values()) this.silence(s);
+    // The kernel hears "stop" before the "finished" reports the silencing sends.
     if (notifyKernel) this.model.send({ type: "stop" });
+    for (const s of this.streams.values()) this.silence(s);
     this.emit();
   }
 
@@ -131,10 +147,11 @@ export class Player {
     gain.connect(output.input);
     const stream: Stream = {
       id,
+      local: false,
       cache: [],
       output,
       scheduler: new Scheduler(() => ctx.currentTime, sampleRate, {
-        lead: Number(this.model.get("lead")) || page().lead,
+        lead: Number(this.model.get("lead")) || DEFAULT_LEAD,
       }),
       decoder: new Float32Decoder(),
       gain,
@@ -233,6 +250,7 @@ export class Player {
   play(samples: Float32Array, sampleRate: number, id: string): void {
     for (const s of this.streams.values()) this.silence(s, false);
     const s = this.open(id, sampleRate);
+    s.local = true;
     s.reportedFirst = true;
     s.reportedFinish = true; // local: the kernel did not send it
     const step = Math.max(1, Math.round(sampleRate / 4));

@@ -38,10 +38,11 @@ function el<K extends keyof HTMLElementTagNameMap>(
 }
 
 export function statusText(kernel: string, audio: PlayerState): string {
-  if (kernel === "error") return KERNEL_STATUS.error;
-  if (kernel === "stopped") return KERNEL_STATUS.stopped;
   if (audio.audio === "suspended" && audio.active) return "Waiting for audio permission";
   if (audio.active && audio.played > 0) return "Playing";
+  if (audio.local && audio.received > 0) return audio.active ? "Starting" : "Played";
+  if (kernel === "error") return KERNEL_STATUS.error;
+  if (kernel === "stopped") return KERNEL_STATUS.stopped;
   if (kernel === "done" && !audio.active && audio.received > 0) return "Played";
   return KERNEL_STATUS[kernel] ?? kernel;
 }

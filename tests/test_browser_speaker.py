@@ -1,0 +1,205 @@
+"""The Speaker widget in JupyterLab + Chromium, clicked through against the offline server."""
+
+from __future__ import annotations
+
+import json
+import wave
+from pathlib import Path
+
+import pytest
+from browser import PAGE, assert_gapless, streams
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+WORDS = "One two three four five six seven eight nine ten."
+# A generous lead, as in test_browser.py: the tests check logic, not this machine's jitter.
+SETUP = "import cartesia_widget as cw\nspeaker = cw.Speaker({text!r}, lead={lead})\nspeaker"
+
+
+def open_speaker(browser, lab, open_notebook, name: str, text: str = WORDS, lead: float = 0.3):
+    nb = open_notebook(browser, lab, name, [SETUP.format(text=text, lead=lead)])
+    nb.run_cell(0)
+    nb.wait_js("document.querySelectorAll('.cw-voice option').length >= 8", what="the voices")
+    return nb
+
+
+def run_code(nb, code: str, marker: str) -> str:
+    """Run `code` in a new cell at the end (real keystrokes); wait for `marker` in an output."""
+    nb.page.locator(".jp-Cell").last.click()
+    nb.page.keyboard.press("Escape")
+    nb.page.keyboard.press("b")
+    nb.page.keyboard.press("Enter")
+    nb.page.keyboard.insert_text(code)
+    nb.page.keyboard.press("Shift+Enter")
+    nb.wait_js(
+        "[...document.querySelectorAll('.jp-OutputArea-output')]"
+        f".some(e => e.textContent.includes({json.dumps(marker)}))",
+        what=code,
+    )
+    return nb.outputs_text()
+
+
+def active_words(nb, timeout: float = 30) -> list[int]:
+    """Indices of the highlighted caption word, sampled until playback ends."""
+    return nb.js(
+        f"""new Promise(resolve => {{
+            const seen = [];
+            const t0 = performance.now();
+            const poll = () => {{
+                const a = Number(document.querySelector('.cw-captions').dataset.active);
+                if (a >= 0 && seen[seen.length - 1] !== a) seen.push(a);
+                const played = document.querySelector('.cw-status').textContent === 'Played';
+                if ((played && seen.length) || performance.now() - t0 > {timeout * 1000}) {{
+                    resolve(seen);
+                }} else setTimeout(poll, 10);
+            }};
+            poll();
+        }})"""
+    )
+
+
+def test_pick_voice_speak_highlight_stop_replay_download(browser, lab, open_notebook, tmp_path):
+    nb = open_speaker(browser, lab, open_notebook, "tour.ipynb")
+    page = nb.page
+    # Search narrows the voices; pick the German one.
+    page.fill(".cw-voice-search", "german")
+    options = nb.js("[...document.querySelectorAll('.cw-voice option')].map(o => o.textContent)")
+    assert any("· de" in o for o in options) and not any("· fr" in o for o in options)
+    german = nb.js(
+        "[...document.querySelectorAll('.cw-voice option')].find(o => o.textContent.includes('· de'))"
+        ".value"
+    )
+    page.select_option(".cw-voice", german)
+    assert "German" in nb.js("document.querySelector('.cw-voice-description').textContent")
+    # Speak: the captions highlight the words in spoken order.
+    page.click(".cw-speak")
+    nb.wait_js("document.querySelectorAll('.cw-word').length === 10", what="the captions")
+    seen = active_words(nb)
+    assert seen == sorted(seen) and len(seen) >= 8, seen
+    latency = nb.js("document.querySelector('.cw-latency').textContent")
+    assert latency.startswith("First audio") and "server" in latency
+    # The kernel spoke with the picked voice.
+    assert f"VOICE {german}" in run_code(nb, "print('VOICE', speaker.utterance.voice)", "VOICE")
+    # Ctrl+Enter speaks a long text; Stop silences it.
+    page.fill(".cw-text", "This sentence keeps the speaker busy for a while. " * 6)
+    page.focus(".cw-text")
+    page.keyboard.press("Control+Enter")
+    nb.wait_js(f"{PAGE}.level() > 0.01", what="audible speech")
+    page.click(".cw-stop")
+    nb.wait_js(f"{PAGE}.level() === 0", timeout=2, what="silence after Stop")
+    nb.wait_js("document.querySelector('.cw-speaker').dataset.status === 'stopped'", what="Stopped")
+    # Replay plays what was received, back to back, from the browser's cache.
+    page.click(".cw-replay")
+    nb.wait_js("document.querySelector('.cw-status').textContent === 'Played'", what="the replay")
+    replays = {k: v for k, v in streams(nb.log()).items() if "#replay" in k}
+    assert len(replays) == 1
+    (chunks,) = replays.values()
+    assert_gapless(chunks)
+    played_frames = sum(c["frames"] for c in chunks)
+    # Download WAV gives what was played.
+    with page.expect_download() as info:
+        page.click(".cw-download")
+    path = tmp_path / "speech.wav"
+    info.value.save_as(path)
+    with wave.open(str(path)) as w:
+        assert w.getnchannels() == 1 and w.getsampwidth() == 2
+        assert w.getframerate() == chunks[0]["sampleRate"]
+        assert w.getnframes() == played_frames
+
+
+def test_python_and_ui_stay_in_sync(browser, lab, open_notebook):
+    nb = open_speaker(browser, lab, open_notebook, "sync.ipynb")
+    page = nb.page
+    french = nb.js(
+        "[...document.querySelectorAll('.cw-voice option')].find(o => o.textContent.includes('· fr'))"
+        ".value"
+    )
+    # Python → UI
+    run_code(nb, f"speaker.voice = {french!r}; speaker.speed = 1.3; print('SET done')", "SET")
+    nb.wait_js(f"document.querySelector('.cw-voice').value === {json.dumps(french)}", what="voice")
+    assert nb.js("document.querySelector('.cw-speed-value').textContent") == "1.30×"
+    # UI → Python
+    page.select_option(".cw-model", "sonic-3.5")
+    assert nb.js("document.querySelector('.cw-speed').disabled") is True  # not a 3.5 control
+    page.click(".cw-advanced summary")
+    page.select_option(".cw-sample-rate", "16000")
+    page.select_option(".cw-encoding", "pcm_mulaw")
+    page.fill(".cw-text", "Typed in the browser.")
+    out = run_code(
+        nb,
+        "print('STATE', speaker.model, speaker.sample_rate, speaker.encoding, repr(speaker.text))",
+        "STATE",
+    )
+    assert "STATE sonic-3.5 16000 pcm_mulaw 'Typed in the browser.'" in out
+    # say() from code shows and plays in the same widget.
+    run_code(nb, "u = speaker.say('Spoken from Python.'); print('SAID')", "SAID")
+    nb.wait_js(
+        "document.querySelector('.cw-captions').textContent.includes('Python')", what="captions"
+    )
+    nb.wait_js("document.querySelector('.cw-status').textContent === 'Played'", what="playback")
+    assert nb.js("document.querySelectorAll('.cw-speaker').length") == 1
+    (stream,) = [s for s in streams(nb.log()) if "#" not in s]
+    assert nb.js("document.querySelector('.cw-speaker').dataset.stream") == stream
+
+
+def test_html_in_the_text_is_shown_as_text(browser, lab, open_notebook):
+    text = "<b>bold</b> and <img src=x onerror=alert(1)> stay text."
+    nb = open_speaker(browser, lab, open_notebook, "html.ipynb", text=text)
+    assert nb.js("document.querySelector('.cw-text').value") == text
+    nb.page.click(".cw-speak")
+    nb.wait_js("document.querySelector('.cw-status').textContent === 'Played'", what="playback")
+    captions = nb.js("document.querySelector('.cw-captions').textContent")
+    assert "<b>bold</b>" in captions
+    assert nb.js("document.querySelector('.cw-speaker b, .cw-speaker img')") is None
+
+
+def test_replay_after_reload_comes_from_the_kernel(browser, lab, open_notebook):
+    nb = open_speaker(browser, lab, open_notebook, "reload.ipynb", text="Replay me after a reload.")
+    nb.page.click(".cw-speak")
+    nb.wait_js("document.querySelector('.cw-status').textContent === 'Played'", what="playback")
+    received = sum(e["frames"] for e in nb.log())
+    nb.page.keyboard.press("Control+s")  # the output (a widget view) is saved with the notebook
+    nb.wait_js(
+        "!document.querySelector('.jp-mod-current .jp-mod-dirty, .jp-DocumentWidget .jp-mod-dirty')",
+        what="the notebook to be saved",
+    )
+    nb.page.reload()
+    nb.wait_js("!!document.querySelector('.cw-replay')", timeout=60, what="the restored widget")
+    nb.page.click(".cw-replay")
+    nb.wait_js("document.querySelector('.cw-status').textContent === 'Played'", what="replay")
+    (chunks,) = [c for s, c in streams(nb.log()).items() if "-replay" in s]
+    assert_gapless(chunks)
+    assert sum(c["frames"] for c in chunks) == received
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_screenshots_in_light_and_dark_themes(browser, lab, open_notebook, theme):
+    text = "Hello! Words light up while they are spoken."
+    # The default lead, so the latency readout in the pictures is the usual one.
+    nb = open_speaker(browser, lab, open_notebook, f"shot-{theme}.ipynb", text=text, lead=0.04)
+    page = nb.page
+    if theme == "dark":
+        page.click("#jp-MainMenu >> text=Settings")
+        page.click(".lm-Menu >> text=Theme")
+        page.click(".lm-Menu >> text=JupyterLab Dark")
+        nb.wait_js("document.body.dataset.jpThemeLight === 'false'", what="the dark theme")
+    page.click(".cw-speak")
+    nb.wait_js("Number(document.querySelector('.cw-captions').dataset.active) >= 3", what="words")
+    colors = nb.js(
+        "(() => { const s = getComputedStyle(document.querySelector('.cw-speaker'));"
+        " return [s.color, s.backgroundColor]; })()"
+    )
+    assert contrast(*colors) >= 4.5, colors  # legible text on the widget's background
+    (ROOT / "docs").mkdir(exist_ok=True)
+    page.locator(".cw-speaker").screenshot(path=str(ROOT / "docs" / f"speaker-{theme}.png"))
+
+
+def contrast(fg: str, bg: str) -> float:
+    def luminance(css: str) -> float:
+        r, g, b = (int(v) / 255 for v in css[css.index("(") + 1 : css.index(")")].split(",")[:3])
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
