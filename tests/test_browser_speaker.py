@@ -40,6 +40,14 @@ def run_code(nb, code: str, marker: str) -> str:
     return nb.outputs_text()
 
 
+def voice_id(nb, language: str) -> str:
+    """The id of the first voice the picker lists for `language`."""
+    return nb.js(
+        "[...document.querySelectorAll('.cw-voice option')]"
+        f".find(o => o.textContent.endsWith('· {language}')).value"
+    )
+
+
 def active_words(nb, timeout: float = 30) -> list[int]:
     """Indices of the highlighted caption word, sampled until playback ends."""
     return nb.js(
@@ -66,10 +74,7 @@ def test_pick_voice_speak_highlight_stop_replay_download(browser, lab, open_note
     page.fill(".cw-voice-search", "german")
     options = nb.js("[...document.querySelectorAll('.cw-voice option')].map(o => o.textContent)")
     assert any("· de" in o for o in options) and not any("· fr" in o for o in options)
-    german = nb.js(
-        "[...document.querySelectorAll('.cw-voice option')].find(o => o.textContent.includes('· de'))"
-        ".value"
-    )
+    german = voice_id(nb, "de")
     page.select_option(".cw-voice", german)
     assert "German" in nb.js("document.querySelector('.cw-voice-description').textContent")
     # Speak: the captions highlight the words in spoken order.
@@ -111,10 +116,7 @@ def test_pick_voice_speak_highlight_stop_replay_download(browser, lab, open_note
 def test_python_and_ui_stay_in_sync(browser, lab, open_notebook):
     nb = open_speaker(browser, lab, open_notebook, "sync.ipynb")
     page = nb.page
-    french = nb.js(
-        "[...document.querySelectorAll('.cw-voice option')].find(o => o.textContent.includes('· fr'))"
-        ".value"
-    )
+    french = voice_id(nb, "fr")
     # Python → UI
     run_code(nb, f"speaker.voice = {french!r}; speaker.speed = 1.3; print('SET done')", "SET")
     nb.wait_js(f"document.querySelector('.cw-voice').value === {json.dumps(french)}", what="voice")
@@ -160,10 +162,7 @@ def test_replay_after_reload_comes_from_the_kernel(browser, lab, open_notebook):
     nb.wait_js("document.querySelector('.cw-status').textContent === 'Played'", what="playback")
     received = sum(e["frames"] for e in nb.log())
     nb.page.keyboard.press("Control+s")  # the output (a widget view) is saved with the notebook
-    nb.wait_js(
-        "!document.querySelector('.jp-mod-current .jp-mod-dirty, .jp-DocumentWidget .jp-mod-dirty')",
-        what="the notebook to be saved",
-    )
+    nb.wait_js("!document.querySelector('.jp-DocumentWidget .jp-mod-dirty')", what="the save")
     nb.page.reload()
     nb.wait_js("!!document.querySelector('.cw-replay')", timeout=60, what="the restored widget")
     nb.page.click(".cw-replay")
