@@ -52,7 +52,6 @@ class Connection:
         )
         self._manager = self.client.tts.websocket_connect(websocket_connection_options=options)
         self.conn = self._manager.enter()
-        self.opened_at = time.monotonic()
 
     @property
     def open(self) -> bool:

@@ -14,6 +14,7 @@ import queue
 import threading
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -21,7 +22,7 @@ from . import protocol
 from .protocol import MIN_CHUNK_INTERVAL
 
 
-class Sink:
+class Sink(Protocol):
     """Anything with ipywidgets' `send(content, buffers)`, e.g. the Player widget."""
 
     def send(self, content: dict, buffers: list | None = None) -> None: ...
@@ -50,7 +51,6 @@ class Outbox:
         self._seq: dict[str, int] = {}
         self._frames: dict[str, int] = {}
         self._thread: threading.Thread | None = None
-        self.messages_sent = 0
 
     def chunk(
         self, sink: Sink, stream: str, sample_rate: int, samples: np.ndarray, on_sent=None
@@ -127,7 +127,6 @@ class Outbox:
                 for item in batch:
                     if callable(item.on_sent):
                         item.on_sent()
-            self.messages_sent += 1
         except Exception:  # noqa: BLE001 - a closed widget must not kill the thread
             with self._lock:
                 self._dropped.add(head.stream)

@@ -72,11 +72,6 @@ class Streamer:
             utterance._finish("stopped")
         # A running utterance notices the request within POLL_INTERVAL and cancels.
 
-    @property
-    def busy(self) -> bool:
-        with self._lock:
-            return self._current is not None or bool(self._waiting)
-
     # -- streaming thread --------------------------------------------------------------
     def _run(self) -> None:
         while True:

@@ -325,3 +325,28 @@ export class Player {
     for (const listener of this.listeners) listener();
   }
 }
+
+/**
+ * An anywidget module whose model-level `initialize` owns a Player and whose
+ * `render` draws `view` bound to it. The factory runs once per widget model.
+ */
+export function playerWidget(
+  view: (model: any, el: HTMLElement, player: Player) => () => void,
+) {
+  return () => {
+    let player: Player | null = null;
+    return {
+      initialize({ model }: { model: Model }) {
+        player ??= new Player(model);
+        return () => {
+          player?.dispose();
+          player = null;
+        };
+      },
+      render({ model, el }: { model: any; el: HTMLElement }) {
+        player ??= new Player(model);
+        return view(model, el, player);
+      },
+    };
+  };
+}

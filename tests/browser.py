@@ -222,6 +222,21 @@ class NotebookPage:
         self.page.locator(".jp-Cell .jp-InputArea-editor").nth(index).click()
         self.page.keyboard.press("Shift+Enter")
 
+    def run_code(self, code: str, marker: str) -> str:
+        """Run `code` in a new last cell (real keystrokes); wait for `marker` in an output."""
+        self.page.locator(".jp-Cell").last.click()
+        self.page.keyboard.press("Escape")
+        self.page.keyboard.press("b")
+        self.page.keyboard.press("Enter")
+        self.page.keyboard.insert_text(code)
+        self.page.keyboard.press("Shift+Enter")
+        self.wait_js(
+            "[...document.querySelectorAll('.jp-OutputArea-output')]"
+            f".some(e => e.textContent.includes({json.dumps(marker)}))",
+            what=code,
+        )
+        return self.outputs_text()
+
     def log(self) -> list[dict[str, Any]]:
         """Every chunk the page scheduled: stream, seq, sampleRate, when, frames, late."""
         return self.js(f"{PAGE} ? {PAGE}.log.slice() : []")

@@ -48,14 +48,7 @@ def test_speak_cell_plays_back_to_back_and_reports_metrics(browser, lab, open_no
         "m['first_scheduled_ms'] >= m['first_browser_chunk_ms'] >= m['first_sent_ms'] >= 0, "
         "m['underruns'])"
     )
-    nb.page.locator(".jp-Cell").last.click()
-    nb.page.keyboard.press("Escape")
-    nb.page.keyboard.press("b")
-    nb.page.keyboard.press("Enter")
-    nb.page.keyboard.type(check)
-    nb.page.keyboard.press("Shift+Enter")
-    nb.wait_js("document.body.textContent.includes('METRICS')", what="the metrics cell")
-    assert "METRICS True True True 0" in nb.outputs_text()
+    assert "METRICS True True True 0" in nb.run_code(check, "METRICS")
 
 
 def test_run_all_plays_three_cells_in_order_without_overlap(browser, lab, open_notebook):
