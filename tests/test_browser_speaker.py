@@ -24,22 +24,6 @@ def open_speaker(browser, lab, open_notebook, name: str, text: str = WORDS, lead
     return nb
 
 
-def run_code(nb, code: str, marker: str) -> str:
-    """Run `code` in a new cell at the end (real keystrokes); wait for `marker` in an output."""
-    nb.page.locator(".jp-Cell").last.click()
-    nb.page.keyboard.press("Escape")
-    nb.page.keyboard.press("b")
-    nb.page.keyboard.press("Enter")
-    nb.page.keyboard.insert_text(code)
-    nb.page.keyboard.press("Shift+Enter")
-    nb.wait_js(
-        "[...document.querySelectorAll('.jp-OutputArea-output')]"
-        f".some(e => e.textContent.includes({json.dumps(marker)}))",
-        what=code,
-    )
-    return nb.outputs_text()
-
-
 def voice_id(nb, language: str) -> str:
     """The id of the first voice the picker lists for `language`."""
     return nb.js(
@@ -85,7 +69,7 @@ def test_pick_voice_speak_highlight_stop_replay_download(browser, lab, open_note
     latency = nb.js("document.querySelector('.cw-latency').textContent")
     assert latency.startswith("First audio") and "server" in latency
     # The kernel spoke with the picked voice.
-    assert f"VOICE {german}" in run_code(nb, "print('VOICE', speaker.utterance.voice)", "VOICE")
+    assert f"VOICE {german}" in nb.run_code("print('VOICE', speaker.utterance.voice)", "VOICE")
     # Ctrl+Enter speaks a long text; Stop silences it.
     page.fill(".cw-text", "This sentence keeps the speaker busy for a while. " * 6)
     page.focus(".cw-text")
@@ -118,7 +102,7 @@ def test_python_and_ui_stay_in_sync(browser, lab, open_notebook):
     page = nb.page
     french = voice_id(nb, "fr")
     # Python → UI
-    run_code(nb, f"speaker.voice = {french!r}; speaker.speed = 1.3; print('SET done')", "SET")
+    nb.run_code(f"speaker.voice = {french!r}; speaker.speed = 1.3; print('SET done')", "SET")
     nb.wait_js(f"document.querySelector('.cw-voice').value === {json.dumps(french)}", what="voice")
     assert nb.js("document.querySelector('.cw-speed-value').textContent") == "1.30×"
     # UI → Python
@@ -128,14 +112,13 @@ def test_python_and_ui_stay_in_sync(browser, lab, open_notebook):
     page.select_option(".cw-sample-rate", "16000")
     page.select_option(".cw-encoding", "pcm_mulaw")
     page.fill(".cw-text", "Typed in the browser.")
-    out = run_code(
-        nb,
+    out = nb.run_code(
         "print('STATE', speaker.model, speaker.sample_rate, speaker.encoding, repr(speaker.text))",
         "STATE",
     )
     assert "STATE sonic-3.5 16000 pcm_mulaw 'Typed in the browser.'" in out
     # say() from code shows and plays in the same widget.
-    run_code(nb, "u = speaker.say('Spoken from Python.'); print('SAID')", "SAID")
+    nb.run_code("u = speaker.say('Spoken from Python.'); print('SAID')", "SAID")
     nb.wait_js(
         "document.querySelector('.cw-captions').textContent.includes('Python')", what="captions"
     )
@@ -143,6 +126,19 @@ def test_python_and_ui_stay_in_sync(browser, lab, open_notebook):
     assert nb.js("document.querySelectorAll('.cw-speaker').length") == 1
     (stream,) = [s for s in streams(nb.log()) if "#" not in s]
     assert nb.js("document.querySelector('.cw-speaker').dataset.stream") == stream
+    # Every control has an accessible label.
+    unlabelled = nb.js(
+        "[...document.querySelectorAll('.cw-speaker :is(button, select, input, textarea)')]"
+        ".filter(e => !e.getAttribute('aria-label')).map(e => e.outerHTML)"
+    )
+    assert unlabelled == []
+    # Escape stops.
+    page.fill(".cw-text", "Escape will interrupt this long sentence before it ends. " * 4)
+    page.click(".cw-speak")
+    nb.wait_js(f"{PAGE}.level() > 0.01", what="audible speech")
+    page.focus(".cw-text")
+    page.keyboard.press("Escape")
+    nb.wait_js(f"{PAGE}.level() === 0", timeout=2, what="silence after Escape")
 
 
 def test_html_in_the_text_is_shown_as_text(browser, lab, open_notebook):
