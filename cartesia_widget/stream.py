@@ -19,6 +19,7 @@ import contextlib
 import threading
 
 from .client import Connection, Stopped, is_connection_error
+from .config import Backend
 from .outbox import Outbox, Sink
 from .pcm import PcmDecoder
 from .protocol import stop as stop_message
@@ -91,7 +92,7 @@ class Streamer:
                 with self._lock:
                     self._current = None
 
-    def _connect(self, backend) -> Connection:
+    def _connect(self, backend: Backend) -> Connection:
         conn = self._connection
         if conn is not None and (conn.backend != backend or not conn.open):
             conn.close()
