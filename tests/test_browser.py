@@ -93,6 +93,7 @@ def test_stop_silences_within_50_ms_and_cancels_generation(browser, lab, open_no
             poll();
         }})"""
     )
+    print(f"silent {silent_after_ms:.1f} ms after Stop")
     assert 0 <= silent_after_ms <= 50, f"still audible {silent_after_ms} ms after Stop"
     nb.wait_js(
         "document.querySelector('.cw-player').dataset.status === 'stopped'",
