@@ -5,7 +5,7 @@
  * level) owns the audio. All text goes through textContent.
  */
 import type { Model, Player } from "./player";
-import { statusText, type ViewModel } from "./view";
+import { el, statusText, type ViewModel } from "./view";
 import { decodeWav, encodeWav } from "./wav";
 
 type SpeakerModel = ViewModel &
@@ -20,17 +20,6 @@ interface Voice {
   language: string;
   gender?: string | null;
   description?: string;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className = "",
-  text = "",
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text) node.textContent = text;
-  return node;
 }
 
 function labelled<T extends HTMLElement>(text: string, control: T): HTMLLabelElement {

@@ -26,13 +26,14 @@ function clock(seconds: number): string {
   return `${m}:${(s - m * 60).toFixed(1).padStart(4, "0")}`;
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(
+/** A new element with a class and its text set through textContent. */
+export function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
-  className: string,
+  className = "",
   text = "",
 ): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
-  node.className = className;
+  if (className) node.className = className;
   if (text) node.textContent = text;
   return node;
 }

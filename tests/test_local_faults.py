@@ -91,17 +91,23 @@ def test_chunk_duration(lt) -> None:
     assert all(s % 2 == 0 for s in sizes)
 
 
+def _receive_until_closed(lt, conn) -> tuple[list, ConnectionClosedError]:
+    """Speak SENTENCE; the events received before the sync SDK raised ConnectionClosedError."""
+    ctx = lt.context(conn, output_format=FMT)
+    ctx.push(SENTENCE)
+    ctx.no_more_inputs()
+    got: list = []
+    with pytest.raises(ConnectionClosedError) as exc:
+        for e in ctx.receive():
+            got.append(e)
+    return got, exc.value
+
+
 def test_close_after_chunks_1011(lt) -> None:
     with LocalServer(close_after_chunks=5, fault_connections=1) as srv:
         with lt.connect(lt.client(srv)) as conn:
-            ctx = lt.context(conn, output_format=FMT)
-            ctx.push(SENTENCE)
-            ctx.no_more_inputs()
-            got = []
-            with pytest.raises(ConnectionClosedError) as exc:
-                for e in ctx.receive():
-                    got.append(e)
-            assert exc.value.rcvd.code == 1011
+            got, closed = _receive_until_closed(lt, conn)
+            assert closed.rcvd.code == 1011
             assert [e.type for e in got] == ["chunk"] * 5
         _healthy(lt, srv)
 
@@ -139,14 +145,8 @@ def test_injected_error(lt) -> None:
 def test_silent_drop(lt) -> None:
     with LocalServer(drop_after_chunks=4, fault_connections=2) as srv:
         with lt.connect(lt.client(srv)) as conn:
-            ctx = lt.context(conn, output_format=FMT)
-            ctx.push(SENTENCE)
-            ctx.no_more_inputs()
-            got = []
-            with pytest.raises(ConnectionClosedError) as exc:
-                for e in ctx.receive():
-                    got.append(e)
-            assert exc.value.rcvd is None  # no close frame: the TCP connection was dropped
+            got, closed = _receive_until_closed(lt, conn)
+            assert closed.rcvd is None  # no close frame: the TCP connection was dropped
             assert len(got) == 4
 
         async def async_side():
