@@ -4,12 +4,14 @@ Shared by the kernel side (server audio → float32 for the browser) and the
 offline server (float audio → the requested encoding). Cartesia streams mono
 little-endian PCM; chunks are not guaranteed to hold whole samples, so
 `PcmDecoder` carries the remainder of a chunk over to the next one. G.711 is
-vectorised numpy (byte-identical to the removed `audioop`).
+vectorised numpy (byte-identical to the removed `audioop`). `wav_header` heads a
+WAV file of any of the four encodings (the offline server's `/tts/bytes`).
 """
 
 from __future__ import annotations
 
 import io
+import struct
 import wave
 from pathlib import Path
 
@@ -137,6 +139,34 @@ def wav_bytes(audio: np.ndarray, sample_rate: int) -> bytes:
         out.setframerate(sample_rate)
         out.writeframes(pcm.tobytes())
     return buffer.getvalue()
+
+
+_WAV_FORMAT = {"pcm_f32le": 3, "pcm_s16le": 1, "pcm_mulaw": 7, "pcm_alaw": 6}
+
+
+def wav_header(encoding: str, sample_rate: int, n_samples: int) -> bytes:
+    """RIFF/WAVE header (mono) for ``n_samples`` samples of ``encoding``."""
+    width = BYTES_PER_SAMPLE[encoding]
+    data_size = n_samples * width
+    fmt = struct.pack(
+        "<HHIIHH",
+        _WAV_FORMAT[encoding],
+        1,
+        sample_rate,
+        sample_rate * width,
+        width,
+        width * 8,
+    )
+    return (
+        b"RIFF"
+        + struct.pack("<I", 4 + 8 + len(fmt) + 8 + data_size)
+        + b"WAVE"
+        + b"fmt "
+        + struct.pack("<I", len(fmt))
+        + fmt
+        + b"data"
+        + struct.pack("<I", data_size)
+    )
 
 
 def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int) -> Path:

@@ -7,7 +7,7 @@ import asyncio
 import numpy as np
 import pytest
 
-from cartesia_widget.local.audio import resample
+from cartesia_widget.local.resampler import resample
 from cartesia_widget.pcm import (
     BYTES_PER_SAMPLE,
     ENCODINGS,

@@ -210,7 +210,7 @@ def test_incremental_first_chunk_and_buffer_delay(lt, local_server) -> None:
 
 
 def test_every_voice_and_language_override(lt, local_server) -> None:
-    from cartesia_widget.local import engine
+    from cartesia_widget.local import espeak as engine
 
     assert len(VOICES) >= 6 and len({v.id for v in VOICES}) == len(VOICES)
     with lt.connect(lt.client(local_server)) as conn:

@@ -1,12 +1,16 @@
-"""``python -m cartesia_widget.local --port N [--api-key KEY]``: run the local TTS server."""
+"""``python -m cartesia_widget.local --port N [--api-key KEY]``: run the local TTS server.
+
+Owns the command line only: parses it, starts a ``LocalServer`` (its own thread and loop)
+and waits on the main thread until Ctrl+C.
+"""
 
 from __future__ import annotations
 
 import argparse
 import threading
 
+from .catalogue import DEFAULT_VOICE_ID
 from .server import LocalServer
-from .voices import DEFAULT_VOICE_ID
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,19 +1,37 @@
-"""Turn text segments into encoded audio plus word/phoneme timestamps for one context."""
+"""Turn text segments into encoded audio plus word/phoneme timestamps for one context.
+
+Owns ``Renderer`` (stateful, one per context or ``/tts/bytes`` request) and ``EXECUTOR``,
+the two worker threads that render: ``render`` and ``flush`` are called there through
+``in_executor`` (``/tts/bytes`` flushes on the loop), never on two threads at once for
+one renderer. The espeak-ng engine serialises the actual synthesis behind its own lock.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 
 from ..pcm import encode
-from . import engine
-from .audio import Resampler
-from .protocol import GenerationSettings
-from .text import words_with_spans
-from .voices import espeak_voice_for
+from . import espeak
+from .catalogue import espeak_voice_for
+from .resampler import Resampler
+from .settings import GenerationSettings
+from .transcript import words_with_spans
 
-__all__ = ["Rendered", "Renderer"]
+__all__ = ["EXECUTOR", "Rendered", "Renderer", "in_executor"]
+
+EXECUTOR = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cartesia-local-tts")
+_T = TypeVar("_T")
+
+
+def in_executor(fn: Callable[..., _T], *args: Any) -> asyncio.Future[_T]:
+    """Run ``fn(*args)`` on ``EXECUTOR``; await the result on the running loop."""
+    return asyncio.get_running_loop().run_in_executor(EXECUTOR, fn, *args)
 
 
 @dataclass
@@ -38,16 +56,16 @@ class Renderer:
     def __init__(self, settings: GenerationSettings) -> None:
         self.settings = settings
         self.espeak_voice = espeak_voice_for(settings.voice, settings.language)
-        self.wpm = int(round(engine.DEFAULT_WPM * settings.speed))
-        self.resampler = Resampler(engine.ENGINE_SAMPLE_RATE, settings.sample_rate)
+        self.wpm = int(round(espeak.DEFAULT_WPM * settings.speed))
+        self.resampler = Resampler(espeak.ENGINE_SAMPLE_RATE, settings.sample_rate)
         self._t_base = 0.0  # seconds of output before the current resampler run
         self._out_before_run = 0  # output samples emitted before the current run
         self._in_run = 0  # input samples fed in the current run
         self._out_run = 0  # output samples emitted in the current run
 
     def render(self, text: str) -> Rendered:
-        res = engine.synthesize(text, self.espeak_voice, self.wpm)
-        sr = engine.ENGINE_SAMPLE_RATE
+        res = espeak.synthesize(text, self.espeak_voice, self.wpm)
+        sr = espeak.ENGINE_SAMPLE_RATE
         x = res.samples.astype(np.float32) / 32768.0
         if self.settings.volume != 1.0:
             x = np.clip(x * self.settings.volume, -1.0, 1.0)
@@ -78,37 +96,16 @@ class Renderer:
         return Rendered(audio=encode(y, self.settings.encoding), n_samples=len(y))
 
     def _word_times(
-        self, text: str, res: engine.SynthResult, x: np.ndarray, offset: float, out: Rendered
+        self, text: str, res: espeak.SynthResult, x: np.ndarray, offset: float, out: Rendered
     ) -> None:
         if not self.settings.add_timestamps:
             return
         tokens = words_with_spans(text)
         if not tokens:
             return
-        sr = engine.ENGINE_SAMPLE_RATE
+        sr = espeak.ENGINE_SAMPLE_RATE
         n = len(x)
-        starts: list[int | None] = []
-        ev = sorted(res.words)
-        j = 0
-        for _word, a, b in tokens:
-            found = None
-            while j < len(ev) and ev[j][0] < b:
-                if ev[j][0] >= a and found is None:
-                    found = ev[j][2]
-                j += 1
-            starts.append(found)
-        # Fill tokens without an event (e.g. stray punctuation) from their neighbours.
-        nxt: int | None = None
-        for i in range(len(starts) - 1, -1, -1):
-            if starts[i] is None:
-                starts[i] = nxt
-            nxt = starts[i]
-        prev = 0
-        filled: list[int] = []
-        for s in starts:
-            v = prev if s is None else max(prev, min(s, n))
-            filled.append(v)
-            prev = v
+        filled = _fill_gaps(_word_events(tokens, res.words), n)
         loud = np.flatnonzero(np.abs(x) > 0.01)
         speech_end = int(loud[-1]) + 1 if len(loud) else n
         for i, (word, _a, _b) in enumerate(tokens):
@@ -117,3 +114,37 @@ class Renderer:
             out.words.append(word)
             out.word_start.append(offset + start / sr)
             out.word_end.append(offset + max(end, start) / sr)
+
+
+def _word_events(
+    tokens: list[tuple[str, int, int]], events: list[tuple[int, int, int]]
+) -> list[int | None]:
+    """Sample of the first word event inside each token's span (``None`` for none)."""
+    starts: list[int | None] = []
+    ev = sorted(events)
+    j = 0
+    for _word, a, b in tokens:
+        found = None
+        while j < len(ev) and ev[j][0] < b:
+            if ev[j][0] >= a and found is None:
+                found = ev[j][2]
+            j += 1
+        starts.append(found)
+    return starts
+
+
+def _fill_gaps(starts: list[int | None], n: int) -> list[int]:
+    """Starts clipped to ``n`` and made monotone; a token without an event (e.g. stray
+    punctuation) takes the next token's start, or the previous one at the end."""
+    nxt: int | None = None
+    for i in range(len(starts) - 1, -1, -1):
+        if starts[i] is None:
+            starts[i] = nxt
+        nxt = starts[i]
+    prev = 0
+    filled: list[int] = []
+    for s in starts:
+        v = prev if s is None else max(prev, min(s, n))
+        filled.append(v)
+        prev = v
+    return filled

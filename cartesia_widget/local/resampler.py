@@ -1,24 +1,21 @@
-"""Server-side audio helpers in numpy: a streaming band-limited resampler and WAV headers.
+"""The streaming band-limited resampler (numpy) that takes engine audio to the requested rate.
 
-* ``Resampler``: rational L/M polyphase resampler with a Kaiser-windowed sinc filter.
-  It is stateful (feed blocks, then ``flush``) and processes in bounded blocks.
-* ``wav_header``: a RIFF/WAVE header for the four encodings.
-
-The encoders and decoders live in ``cartesia_widget.pcm`` (shared with the kernel side).
+Owns ``Resampler``: a rational L/M polyphase resampler with a Kaiser-windowed sinc filter.
+It is stateful (feed blocks, then ``flush``) and processes in bounded blocks; ``resample``
+is the one-shot form. Runs wherever its ``Renderer`` runs: the render executor's worker
+threads (one context's renderer is used by one thread at a time). The encoders, decoders and
+``wav_header`` live in ``cartesia_widget.pcm`` (shared with the kernel side).
 """
 
 from __future__ import annotations
 
 import math
-import struct
 from functools import lru_cache
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..pcm import BYTES_PER_SAMPLE
-
-__all__ = ["Resampler", "resample", "wav_header"]
+__all__ = ["Resampler", "resample"]
 
 _ZERO_CROSSINGS = 12
 _KAISER_BETA = 8.0
@@ -133,31 +130,3 @@ def resample(x: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
     r = Resampler(sr_in, sr_out)
     a = r.process(x)
     return np.concatenate([a, r.flush()])
-
-
-_WAV_FORMAT = {"pcm_f32le": 3, "pcm_s16le": 1, "pcm_mulaw": 7, "pcm_alaw": 6}
-
-
-def wav_header(encoding: str, sample_rate: int, n_samples: int) -> bytes:
-    """RIFF/WAVE header (mono) for ``n_samples`` samples of ``encoding``."""
-    width = BYTES_PER_SAMPLE[encoding]
-    data_size = n_samples * width
-    fmt = struct.pack(
-        "<HHIIHH",
-        _WAV_FORMAT[encoding],
-        1,
-        sample_rate,
-        sample_rate * width,
-        width,
-        width * 8,
-    )
-    return (
-        b"RIFF"
-        + struct.pack("<I", 4 + 8 + len(fmt) + 8 + data_size)
-        + b"WAVE"
-        + b"fmt "
-        + struct.pack("<I", len(fmt))
-        + fmt
-        + b"data"
-        + struct.pack("<I", data_size)
-    )

@@ -1,6 +1,7 @@
-"""ctypes wrapper around the espeak-ng shared library shipped by ``espeakng-loader``.
+"""The espeak-ng speech engine: a ctypes wrapper around the library of ``espeakng-loader``.
 
-espeak-ng is a process-global, non-thread-safe engine: every call goes through one lock.
+espeak-ng is a process-global, non-thread-safe engine: every call goes through one lock,
+and runs on the calling thread (the render executor's workers; ``warm_up`` at start-up).
 ``synthesize`` returns the whole utterance for one short text segment as int16 samples plus
 word and phoneme events whose ``sample`` positions index into those samples.
 """
@@ -8,9 +9,11 @@ word and phoneme events whose ``sample`` positions index into those samples.
 from __future__ import annotations
 
 import ctypes
+import functools
 import threading
 from ctypes import POINTER, c_char, c_int, c_short, c_uint, c_void_p
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -90,7 +93,7 @@ class _Espeak:
         self._voice: bytes | None = None
         self._voice_ok: dict[bytes, bool] = {}
 
-    def _on_synth(self, wav, numsamples, events) -> int:  # type: ignore[no-untyped-def]
+    def _on_synth(self, wav: Any, numsamples: int, events: Any) -> int:
         if numsamples > 0 and wav:
             self._buffers.append(np.ctypeslib.as_array(wav, shape=(numsamples,)).copy())
         i = 0
@@ -142,16 +145,18 @@ class _Espeak:
         return SynthResult(samples=samples, words=words, phonemes=phonemes)
 
 
-_engine: _Espeak | None = None
 _engine_lock = threading.Lock()
 
 
 def _get() -> _Espeak:
-    global _engine
+    """The process's one espeak-ng engine, loaded by the first caller."""
     with _engine_lock:
-        if _engine is None:
-            _engine = _Espeak()
-        return _engine
+        return _load()
+
+
+@functools.cache
+def _load() -> _Espeak:
+    return _Espeak()
 
 
 def synthesize(text: str, voice: str = "en-us", wpm: int = DEFAULT_WPM) -> SynthResult:

@@ -1,4 +1,8 @@
-"""The local voice catalogue: espeak-ng voices dressed as Cartesia ``Voice`` objects."""
+"""The local voice catalogue: espeak-ng voices dressed as Cartesia ``Voice`` objects.
+
+Owns ``VOICES`` (immutable, built at import), voice look-up by id and the espeak-ng voice
+name for a voice and language. No I/O and no state: safe from any thread.
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
-"""Sentence segmentation and the continuation text buffer.
+"""The continuation text buffer of a context, and sentence segmentation.
 
-Transcript pieces are concatenated verbatim. Complete sentences are released as soon as
-they are complete; an incomplete tail is held until more text, a flush, the end of input,
-or a buffer delay. Long sentences are split at clause or whitespace boundaries.
+Owns ``TextBuffer``: transcript pieces are concatenated verbatim. Complete sentences are
+released as soon as they are complete; an incomplete tail is held until more text, a flush,
+the end of input, or a buffer delay. Long sentences are split at clause or whitespace
+boundaries. Pure functions and state without I/O; used on the server's asyncio loop.
 """
 
 from __future__ import annotations
