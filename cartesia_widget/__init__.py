@@ -14,9 +14,10 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .config import ConfigError, configure
 from .magic import last_utterance
+from .options import OptionError, SpeechOptions
 from .speak import speak, stop_all
 from .speaker import Speaker
-from .utterance import SpeechError, SpeechOptions, Utterance, Word
+from .utterance import SpeechError, Utterance, Word
 from .voices import voices
 from .widget import Player
 
@@ -27,6 +28,7 @@ except PackageNotFoundError:  # running from a source tree without install
 
 __all__ = [
     "ConfigError",
+    "OptionError",
     "Player",
     "Speaker",
     "SpeechError",

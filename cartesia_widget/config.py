@@ -16,10 +16,9 @@ import threading
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
+from .options import CARTESIA_DEFAULT_VOICE
+
 CARTESIA_BASE_URL = "https://api.cartesia.ai"
-#: The voice of Cartesia's own examples; used when no voice is given.
-CARTESIA_DEFAULT_VOICE = "6ccbfb76-1fc6-48f7-b71d-91ac6298247b"
-DEFAULT_MODEL = "sonic-3"
 
 OFFLINE_NOTICE = "Offline voice (espeak-ng, built in): set CARTESIA_API_KEY to speak with Cartesia."
 
@@ -32,10 +31,11 @@ class Backend:
     websocket_url: str
     api_key: str = field(repr=False)
     default_voice: str
-    local: bool = False
+    #: True for the built-in offline server.
+    offline: bool = False
 
     def __repr__(self) -> str:
-        kind = "offline" if self.local else "remote"
+        kind = "offline" if self.offline else "remote"
         return f"Backend({kind}, base_url={self.base_url!r}, api_key=***)"
 
     @property
@@ -56,7 +56,7 @@ class ConfigError(ValueError):
 
 _overrides: dict[str, str | None] = {}
 _lock = threading.Lock()
-_local_server = None  # the embedded LocalServer, once started
+_offline_server = None  # the embedded LocalServer, once started
 
 
 def configure(
@@ -106,7 +106,7 @@ def resolve_backend() -> Backend:
         base = _setting("base_url", "CARTESIA_BASE_URL")
         ws = _setting("websocket_url", "CARTESIA_WEBSOCKET_URL")
         if key is None and base is None and ws is None:
-            return _local_backend()
+            return _offline_backend()
     if key is None:
         raise ConfigError(
             "A server URL is set (CARTESIA_BASE_URL or CARTESIA_WEBSOCKET_URL) but no API key: "
@@ -122,17 +122,17 @@ def resolve_backend() -> Backend:
     )
 
 
-def _local_backend() -> Backend:
-    global _local_server
+def _offline_backend() -> Backend:
+    global _offline_server
     from .local import DEFAULT_VOICE_ID, LocalServer
 
-    if _local_server is None:
-        _local_server = LocalServer().start()
-        atexit.register(_local_server.stop)
+    if _offline_server is None:
+        _offline_server = LocalServer().start()
+        atexit.register(_offline_server.stop)
     return Backend(
-        base_url=_local_server.base_url,
-        websocket_url=_local_server.websocket_url,
-        api_key=_local_server.api_key,
+        base_url=_offline_server.base_url,
+        websocket_url=_offline_server.websocket_url,
+        api_key=_offline_server.api_key,
         default_voice=DEFAULT_VOICE_ID,
-        local=True,
+        offline=True,
     )

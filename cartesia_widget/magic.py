@@ -9,10 +9,9 @@ from typing import Any
 
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
 
-from .config import DEFAULT_MODEL
+from .options import OPTIONS
 from .speak import speak, stop_all, wait_or_stop
 from .utterance import Utterance
-from .widget import DEFAULT_LEAD
 
 
 class MagicUsageError(ValueError):
@@ -25,20 +24,16 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> _Parser:
+    """`%%speak`'s flags: one per speech option (see options.py), then --wait and the text."""
     p = _Parser(prog="%%speak", add_help=False)
-    p.add_argument("-v", "--voice", help="voice id")
-    p.add_argument("-m", "--model", default=DEFAULT_MODEL, help="model id")
-    p.add_argument("-l", "--language", help="language code, e.g. en, fr")
-    p.add_argument("-s", "--speed", type=float, help="0.6 to 1.5")
-    p.add_argument("--volume", type=float, help="0.5 to 2.0")
-    p.add_argument("--emotion", help="e.g. happy, calm")
-    p.add_argument("-r", "--sample-rate", type=int, default=44100)
-    p.add_argument("-e", "--encoding", default="pcm_f32le")
-    p.add_argument("-t", "--timestamps", action="store_true", help="ask for word timestamps")
+    for name, option in OPTIONS.items():
+        flags = (*option.flags, "--" + name.replace("_", "-"))
+        if option.kind is bool:
+            p.add_argument(*flags, dest=name, action="store_true", help=option.help)
+        else:
+            kind = option.kind if option.kind in (int, float) else str
+            p.add_argument(*flags, dest=name, type=kind, help=option.help)
     p.add_argument("-w", "--wait", action="store_true", help="block until playback has ended")
-    p.add_argument(
-        "--lead", type=float, default=DEFAULT_LEAD, help="seconds scheduled ahead at the start"
-    )
     p.add_argument("text", nargs="*", help="the text (line form)")
     return p
 
@@ -75,8 +70,8 @@ class SpeakMagics(Magics):
         """Speak a cell's (or the line's) text in the browser while it is generated.
 
         %%speak [--voice ID] [--model M] [--language L] [--speed S] [--volume V]
-                [--emotion E] [--sample-rate R] [--encoding E] [--timestamps] [--wait]
-                [--lead SECONDS]
+                [--emotion E] [--sample-rate R] [--encoding E] [--timestamps]
+                [--timeout SECONDS] [--lead SECONDS] [--wait]
         Text with {name} is filled from notebook variables.
         """
         try:
@@ -94,19 +89,9 @@ class SpeakMagics(Magics):
                     "Put the text in the cell body."
                 )
             text = interpolate(cell, self.shell.user_ns).strip()
-        utterance = speak(
-            text,
-            voice=args.voice,
-            model=args.model,
-            language=args.language,
-            speed=args.speed,
-            volume=args.volume,
-            emotion=args.emotion,
-            sample_rate=args.sample_rate,
-            encoding=args.encoding,
-            timestamps=args.timestamps,
-            lead=args.lead,
-        )
+        given = {name: getattr(args, name) for name in OPTIONS}
+        options = {name: value for name, value in given.items() if value not in (None, False)}
+        utterance = speak(text, **options)
         SpeakMagics.last = utterance
         if args.wait:
             wait_or_stop(utterance)

@@ -13,19 +13,23 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
-from . import protocol
-from .protocol import MIN_CHUNK_INTERVAL
+from . import messages
+
+#: Minimum seconds between two chunk messages: ≤ 50 messages/s, far below Jupyter's
+#: IOPub limit of 1000 messages/s.
+MIN_CHUNK_INTERVAL = 0.02
 
 
 class Sink(Protocol):
-    """Anything with ipywidgets' `send(content, buffers)`, e.g. the Player widget."""
+    """Anything with ipywidgets' `send(content, buffers)`: the widget playing a stream."""
 
-    def send(self, content: dict, buffers: list | None = None) -> None: ...
+    def send(self, content: Mapping[str, Any], buffers: list | None = None) -> None: ...
 
 
 @dataclass
@@ -34,7 +38,7 @@ class _Item:
     stream: str
     sample_rate: int
     samples: np.ndarray | None  # None: the stream's end
-    on_sent: object = None
+    on_sent: Callable[[], None] | None = None
 
 
 class Outbox:
@@ -53,7 +57,12 @@ class Outbox:
         self._thread: threading.Thread | None = None
 
     def chunk(
-        self, sink: Sink, stream: str, sample_rate: int, samples: np.ndarray, on_sent=None
+        self,
+        sink: Sink,
+        stream: str,
+        sample_rate: int,
+        samples: np.ndarray,
+        on_sent: Callable[[], None] | None = None,
     ) -> None:
         self._put(_Item(sink, stream, sample_rate, samples, on_sent))
 
@@ -115,17 +124,17 @@ class Outbox:
                 with self._lock:
                     frames = self._frames.pop(head.stream, 0)
                     self._seq.pop(head.stream, None)
-                head.sink.send(protocol.end(head.stream, frames))
+                head.sink.send(messages.end(head.stream, frames))
             else:
                 samples = np.concatenate([item.samples for item in batch])
-                content, buffers = protocol.chunk(
+                content, buffers = messages.chunk(
                     head.stream, seq, head.sample_rate, time.time(), samples
                 )
                 head.sink.send(content, buffers)
                 with self._lock:
                     self._frames[head.stream] = self._frames.get(head.stream, 0) + len(samples)
                 for item in batch:
-                    if callable(item.on_sent):
+                    if item.on_sent is not None:
                         item.on_sent()
         except Exception:  # noqa: BLE001 - a closed widget must not kill the thread
             with self._lock:

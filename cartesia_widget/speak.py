@@ -1,78 +1,41 @@
-"""The Python API: `speak()` and `stop_all()`, and how an utterance shows on a widget."""
+"""The function API: `speak()` and `stop_all()`."""
 
 from __future__ import annotations
 
-import time
-from typing import Any
+from typing import TYPE_CHECKING
 
-from .config import DEFAULT_MODEL, resolve_backend
-from .stream import streamer
-from .utterance import SpeechOptions, Utterance
-from .widget import DEFAULT_LEAD, Player, SpeechWidget
+from .options import SpeechOptions
+from .streamer import streamer
+from .utterance import Utterance
+from .widget import Player
 
-#: Seconds between two `duration` updates of a player while audio streams in.
-DURATION_UPDATE_INTERVAL = 0.25
-FINAL = ("done", "stopped", "error")
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 
 def speak(
-    text: str,
-    *,
-    voice: str | None = None,
-    model: str = DEFAULT_MODEL,
-    language: str | None = None,
-    speed: float | None = None,
-    volume: float | None = None,
-    emotion: str | None = None,
-    sample_rate: int = 44100,
-    encoding: str = "pcm_f32le",
-    timestamps: bool = False,
-    timeout: float = 15.0,
-    display: bool = True,
-    wait: bool = False,
-    lead: float = DEFAULT_LEAD,
+    text: str, *, display: bool = True, wait: bool = False, **options: Unpack[SpeechOptions]
 ) -> Utterance:
     """Speak `text` in the browser while it is being generated; returns its handle.
 
-    With `display=True` (the default) a player is shown in the cell's output.
-    The call returns at once; `wait=True` blocks until playback has ended (and
-    stops the speech if the kernel is interrupted meanwhile). `lead` is how many
-    seconds the browser schedules ahead when playback starts.
+    `options` are the speech options (see `SpeechOptions`: voice, model,
+    language, speed, volume, emotion, sample_rate, encoding, timestamps,
+    timeout, lead). With `display=True` (the default) a `Player` is shown in the
+    cell's output. The call returns at once; `wait=True` blocks until playback
+    has ended (and stops the speech if the kernel is interrupted meanwhile).
     """
-    check_text(text)
-    options = SpeechOptions(
-        voice=voice,
-        model=model,
-        language=language,
-        speed=speed,
-        volume=volume,
-        emotion=emotion,
-        sample_rate=sample_rate,
-        encoding=encoding,
-        timestamps=timestamps,
-        timeout=timeout,
-    )
-    utterance = Utterance(text, options, resolve_backend())
-    player = None
+    utterance = Utterance(text, options)
     if display:
         from IPython.display import display as show
 
-        player = Player(sample_rate=sample_rate, lead=lead)
-        utterance.player = player
-        bind_player(player, utterance)
+        player = Player(sample_rate=utterance.sample_rate, lead=utterance.options["lead"])
         show(player)
-    streamer().submit(utterance, player)
+        player.play(utterance)
+    else:
+        streamer().submit(utterance)
     if wait:
         wait_or_stop(utterance)
     return utterance
-
-
-def check_text(text: object) -> None:
-    """Raise a clear error unless `text` is a non-blank string."""
-    if not isinstance(text, str):
-        raise TypeError(f"Text to speak must be a str, got {type(text).__name__}.")
-    if not text.strip():
-        raise ValueError("Nothing to speak: the text is empty.")
 
 
 def wait_or_stop(utterance: Utterance) -> Utterance:
@@ -87,43 +50,3 @@ def wait_or_stop(utterance: Utterance) -> Utterance:
 def stop_all() -> None:
     """Stop the speech in progress and everything queued after it."""
     streamer().stop_all()
-
-
-def bind_player(player: Player, utterance: Utterance) -> None:
-    """Mirror the utterance on its player, and route the browser's reports back."""
-
-    def on_message(_widget: Any, content: Any, _buffers: Any) -> None:
-        if not isinstance(content, dict):
-            return
-        if content.get("type") == "stop":
-            utterance.stop()
-        elif content.get("stream") == utterance.id:
-            utterance._browser_report(content)
-
-    mirror(player, utterance)
-    player.on_msg(on_message)
-
-
-def mirror(widget: SpeechWidget, utterance: Utterance) -> None:
-    """Keep the widget's status, error, duration, label and notice in step with `utterance`."""
-    excerpt = " ".join(utterance.text.split())
-    widget.label = excerpt if len(excerpt) <= 60 else excerpt[:59] + "…"
-    widget.notice = utterance.notice
-    widget.error = ""
-    widget.duration = 0.0
-    last_update = 0.0
-
-    def update(u: Utterance) -> None:
-        nonlocal last_update
-        status = u.status
-        if widget.status != status:
-            widget.status = status
-        error = u.error
-        if error is not None and widget.error != str(error):
-            widget.error = str(error)
-        now = time.monotonic()
-        if status in FINAL or now - last_update >= DURATION_UPDATE_INTERVAL:
-            widget.duration = round(u.duration, 3)
-            last_update = now
-
-    utterance._subscribe(update)

@@ -1,29 +1,35 @@
 """`Speaker`: the interactive widget — type, pick a voice, hear, watch and keep speech.
 
-The controls are synced traits, so `speaker.voice = ...` in Python updates the
-UI and the reverse; `speaker.say(...)` speaks in the same widget. The audio
-engine, comm protocol and streaming thread are the ones `%%speak` uses.
+Every speech option is a synced trait (declared in options.py), so
+`speaker.voice = ...` in Python updates the UI and the reverse; `say(...)`
+speaks in the same widget through the engine `%%speak` uses. The voices are
+listed on a background thread, which posts them to the main thread.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import traitlets
 
-from .config import DEFAULT_MODEL, resolve_backend
+from . import main_thread
+from .config import resolve_backend
+from .options import SpeechOptions, validate
 from .pcm import ENCODINGS, SAMPLE_RATES, wav_bytes
-from .speak import check_text, mirror
-from .stream import streamer
-from .utterance import SpeechOptions, Utterance
+from .streamer import streamer
+from .utterance import Utterance
 from .voices import voices as list_voices
-from .widget import STATIC, SpeechWidget
+from .widget import STATIC, SpeechWidget, option_trait
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 MODELS = ["sonic-3", "sonic-3.5", "sonic-latest", "sonic-2", "sonic-turbo"]
 #: The generation controls each model honours (Cartesia: speed, volume and emotion are
-#: sonic-3 controls; sonic-3.5 ignores them).
-MODEL_FEATURES = {"sonic-3": ["speed", "emotion"]}
+#: sonic-3 controls; sonic-3.5 ignores them). Others are not sent for a model.
+MODEL_FEATURES = {"sonic-3": ["speed", "volume", "emotion"]}
+GENERATION_CONTROLS = ("speed", "volume", "emotion")
 EMOTIONS = ["neutral", "calm", "happy", "content", "excited", "curious", "sad", "angry", "scared"]
 #: Seconds of audio per chunk message when a finished utterance is sent again (replay).
 REPLAY_CHUNK_SECONDS = 0.5
@@ -35,22 +41,26 @@ class Speaker(SpeechWidget):
     _esm = STATIC / "speaker.js"
 
     text = traitlets.Unicode("").tag(sync=True)
-    voice = traitlets.Unicode("").tag(sync=True)
+    # The speech options (sample_rate and lead come from SpeechWidget).
+    voice = option_trait("voice")
+    model = option_trait("model")
+    language = option_trait("language")
+    speed = option_trait("speed")
+    volume = option_trait("volume")
+    emotion = option_trait("emotion")
+    encoding = option_trait("encoding")
+    #: On by default here: the captions highlight each word as it is spoken.
+    timestamps = option_trait("timestamps", default=True)
+    timeout = option_trait("timeout")
+    # What the controls offer.
     #: Voices of the backend in use: id, name, language, gender, description.
     voices = traitlets.List(traitlets.Dict()).tag(sync=True)
-    model = traitlets.Unicode(DEFAULT_MODEL).tag(sync=True)
     models = traitlets.List(traitlets.Unicode(), default_value=MODELS).tag(sync=True)
     features = traitlets.Dict(default_value=MODEL_FEATURES).tag(sync=True)
-    #: "" lets the voice speak its own language.
-    language = traitlets.Unicode("").tag(sync=True)
-    speed = traitlets.Float(1.0).tag(sync=True)
-    #: "" for none.
-    emotion = traitlets.Unicode("").tag(sync=True)
     emotions = traitlets.List(traitlets.Unicode(), default_value=EMOTIONS).tag(sync=True)
-    sample_rate = traitlets.Int(44100).tag(sync=True)
     sample_rates = traitlets.List(traitlets.Int(), default_value=list(SAMPLE_RATES)).tag(sync=True)
-    encoding = traitlets.Unicode("pcm_f32le").tag(sync=True)
     encodings = traitlets.List(traitlets.Unicode(), default_value=list(ENCODINGS)).tag(sync=True)
+    # What it shows.
     #: Id of the utterance the widget shows.
     stream = traitlets.Unicode("").tag(sync=True)
     #: Word timestamps of that utterance: [[word, start, end], ...] in seconds.
@@ -64,78 +74,42 @@ class Speaker(SpeechWidget):
 
     def __init__(self, text: str = "", **kwargs: Any) -> None:
         super().__init__(text=text, **kwargs)
-        self.utterance: Utterance | None = None
         self._replays = 0
-        self.on_msg(self._on_message)
         threading.Thread(
             target=self._load_voices, name="cartesia-widget-voices", daemon=True
         ).start()
 
-    @traitlets.validate("sample_rate")
-    def _valid_rate(self, proposal: dict[str, Any]) -> int:
-        if proposal["value"] not in SAMPLE_RATES:
-            raise traitlets.TraitError(
-                f"Unsupported sample rate {proposal['value']}: use one of "
-                f"{', '.join(map(str, SAMPLE_RATES))}."
-            )
-        return proposal["value"]
-
-    @traitlets.validate("encoding")
-    def _valid_encoding(self, proposal: dict[str, Any]) -> str:
-        if proposal["value"] not in ENCODINGS:
-            raise traitlets.TraitError(
-                f"Unsupported encoding {proposal['value']!r}: use one of {', '.join(ENCODINGS)}."
-            )
-        return proposal["value"]
-
-    @traitlets.validate("speed")
-    def _valid_speed(self, proposal: dict[str, Any]) -> float:
-        if not 0.6 <= proposal["value"] <= 1.5:
-            raise traitlets.TraitError(
-                f"Speed {proposal['value']} is out of range: use 0.6 to 1.5 (1 = normal)."
-            )
-        return proposal["value"]
-
-    def options(self, **overrides: Any) -> SpeechOptions:
-        """The SpeechOptions the controls describe (keyword arguments override them)."""
-        features = self.features.get(self.model, [])
-        values: dict[str, Any] = {
-            "voice": self.voice or None,
-            "model": self.model,
-            "language": self.language or None,
-            "speed": self.speed if "speed" in features and self.speed != 1.0 else None,
-            "emotion": self.emotion if "emotion" in features and self.emotion else None,
-            "sample_rate": self.sample_rate,
-            "encoding": self.encoding,
-            "timestamps": True,
-        }
-        values.update(overrides)
-        return SpeechOptions(**values)
-
-    def say(self, text: str | None = None, **overrides: Any) -> Utterance:
-        """Speak `text` (or the text area's text) in this widget; returns the handle."""
+    def say(self, text: str | None = None, **options: Unpack[SpeechOptions]) -> Utterance:
+        """Speak `text` (or the text area's text) here; the controls apply unless
+        `options` differ. Stops what this widget was saying."""
         if text is not None:
             self.text = text
-        check_text(self.text)
-        utterance = Utterance(self.text, self.options(**overrides), resolve_backend())
+        return super().say(self.text, **options)
+
+    speak = say
+
+    def settings(self) -> SpeechOptions:
+        """The options the controls describe; speed, volume and emotion only where the
+        model honours them."""
+        honoured = self.features.get(self.model, [])
+        values = super().settings()
+        for name in GENERATION_CONTROLS:
+            if name not in honoured:
+                values[name] = None  # type: ignore[literal-required]
+        return values
+
+    def options(self, **overrides: Unpack[SpeechOptions]) -> SpeechOptions:
+        """The checked options the next `say()` would use."""
+        return validate({**self.settings(), **overrides})
+
+    def play(self, utterance: Utterance) -> Utterance:
         if self.utterance is not None:
             self.utterance.stop()
-        self.utterance = utterance
         self.stream = utterance.id
         self.words = []
         self.metrics = {}
         self.wav = b""
-        mirror(self, utterance)
-        utterance._subscribe(self._follow)
-        streamer().submit(utterance, self)
-        return utterance
-
-    speak = say
-
-    def stop(self) -> None:
-        """Stop the utterance being spoken."""
-        if self.utterance is not None:
-            self.utterance.stop()
+        return super().play(utterance)
 
     def replay(self) -> None:
         """Send the last finished utterance to the browser again (e.g. after a page reload)."""
@@ -152,39 +126,41 @@ class Speaker(SpeechWidget):
             outbox.chunk(self, stream, u.sample_rate, audio[start : start + step])
         outbox.end(self, stream, u.sample_rate)
 
-    # -- threads other than the caller's -----------------------------------------------
-    def _load_voices(self) -> None:
-        try:
-            found = list_voices()
-        except Exception as exc:  # noqa: BLE001 - shown in the widget
-            self.error = f"Could not list voices: {exc}"
-            return
-        self.voices = found
-        if not self.voice and found:
-            self.voice = resolve_backend().default_voice
-
-    def _follow(self, u: Utterance) -> None:
+    # -- main thread -------------------------------------------------------------------
+    def _mirror(self, u: Utterance) -> None:
+        super()._mirror(u)
         if u is not self.utterance:
             return
-        words = [[w.word, w.start, w.end] for w in u.words]
-        if len(words) != len(self.words):
-            self.words = words
+        if len(u.words) != len(self.words):
+            self.words = [[w.word, w.start, w.end] for w in u.words]
         if u.status == "done" and self.embed and not self.wav:
             self.wav = wav_bytes(u.audio, u.sample_rate)
 
-    def _on_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        if not isinstance(content, dict):
-            return
+    def _reported(self, u: Utterance) -> None:
+        self.metrics = u.metrics
+
+    def _request(self, content: dict[str, Any]) -> None:
         kind = content.get("type")
         if kind == "speak":
             try:
                 self.say()
             except ValueError as exc:
                 self.error = str(exc)
-        elif kind == "stop":
-            self.stop()
         elif kind == "replay":
             self.replay()
-        elif self.utterance is not None and content.get("stream") == self.utterance.id:
-            self.utterance._browser_report(content)
-            self.metrics = self.utterance.metrics
+
+    # -- voices thread -----------------------------------------------------------------
+    def _load_voices(self) -> None:
+        try:
+            found = list_voices()
+            default = resolve_backend().default_voice
+        except Exception as exc:  # noqa: BLE001 - shown in the widget
+            message = f"Could not list voices: {exc}"
+            main_thread.post(lambda: setattr(self, "error", message))
+            return
+        main_thread.post(lambda: self._show_voices(found, default))
+
+    def _show_voices(self, found: list[dict[str, Any]], default: str) -> None:
+        self.voices = found
+        if not self.voice and found:
+            self.voice = default

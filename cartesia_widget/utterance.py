@@ -12,21 +12,25 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from .config import DEFAULT_MODEL, OFFLINE_NOTICE, Backend
-from .pcm import ENCODINGS, SAMPLE_RATES, write_wav
+from . import main_thread
+from .config import OFFLINE_NOTICE, Backend, resolve_backend
+from .deadline import Deadline
+from .options import SpeechOptions, validate
+from .pcm import write_wav
 
-EMOTIONS_HINT = "e.g. neutral, calm, happy, sad, angry, excited, curious"
 #: After the last chunk, how long `wait()` allows the browser beyond the audio itself.
 PLAYBACK_MARGIN = 0.3
 #: How long `wait()` waits for the first chunk to be sent to the browser at most.
 SEND_WAIT = 10.0
+#: Statuses after which nothing changes any more.
+FINAL = ("done", "stopped", "error")
 
 
 class SpeechError(RuntimeError):
@@ -45,57 +49,13 @@ class Word(NamedTuple):
     end: float
 
 
-@dataclass(frozen=True)
-class SpeechOptions:
-    """What to ask the server for; validated on creation, before anything is sent."""
-
-    voice: str | None = None
-    model: str = DEFAULT_MODEL
-    language: str | None = None
-    speed: float | None = None
-    volume: float | None = None
-    emotion: str | None = None
-    sample_rate: int = 44100
-    encoding: str = "pcm_f32le"
-    timestamps: bool = False
-    #: Seconds to wait for each message from the server before giving up.
-    timeout: float = 15.0
-
-    def __post_init__(self) -> None:
-        if self.sample_rate not in SAMPLE_RATES:
-            raise ValueError(
-                f"Unsupported sample rate {self.sample_rate}: use one of "
-                f"{', '.join(map(str, SAMPLE_RATES))}."
-            )
-        if self.encoding not in ENCODINGS:
-            raise ValueError(
-                f"Unsupported encoding {self.encoding!r}: use one of {', '.join(ENCODINGS)}."
-            )
-        if self.speed is not None and not 0.6 <= self.speed <= 1.5:
-            raise ValueError(f"Speed {self.speed} is out of range: use 0.6 to 1.5 (1 = normal).")
-        if self.volume is not None and not 0.5 <= self.volume <= 2.0:
-            raise ValueError(f"Volume {self.volume} is out of range: use 0.5 to 2.0 (1 = normal).")
-        if self.emotion is not None and not self.emotion.strip():
-            raise ValueError(f"Emotion must be a word ({EMOTIONS_HINT}).")
-        if not self.model or not self.model.strip():
-            raise ValueError("Model must not be empty: e.g. sonic-3.")
-        if self.timeout <= 0:
-            raise ValueError(f"Timeout must be positive, got {self.timeout}.")
-
-    def generation_config(self) -> dict[str, Any] | None:
-        config = {
-            key: value
-            for key, value in (
-                ("speed", self.speed),
-                ("volume", self.volume),
-                ("emotion", self.emotion),
-            )
-            if value is not None
-        }
-        return config or None
-
-    def output_format(self) -> dict[str, Any]:
-        return {"container": "raw", "encoding": self.encoding, "sample_rate": self.sample_rate}
+def check_text(text: object) -> str:
+    """`text` if it is a non-blank string; otherwise a clear error."""
+    if not isinstance(text, str):
+        raise TypeError(f"Text to speak must be a str, got {type(text).__name__}.")
+    if not text.strip():
+        raise ValueError("Nothing to speak: the text is empty.")
+    return text
 
 
 @dataclass
@@ -119,21 +79,24 @@ class Utterance:
     """Handle on one utterance: `.stop()`, `.wait()`, `.audio`, `.words`, `.metrics`,
     `.to_wav()`."""
 
-    def __init__(self, text: str, options: SpeechOptions, backend: Backend) -> None:
+    def __init__(
+        self, text: str, options: Mapping[str, Any] | None = None, backend: Backend | None = None
+    ) -> None:
+        """Check `text` and `options` (see `SpeechOptions`); nothing is sent yet."""
         self.id = uuid.uuid4().hex
-        self.text = text
-        self.options = options
-        self.backend = backend
-        self.voice = options.voice or backend.default_voice
+        self.text = check_text(text)
+        #: Every speech option, checked, with the defaults filled in.
+        self.options: SpeechOptions = validate(options or {})
+        self.backend = backend or resolve_backend()
+        self.voice = self.options["voice"] or self.backend.default_voice
         #: One line about the voice in use, shown by the player.
-        self.notice = OFFLINE_NOTICE if backend.local else ""
-        #: The player widget showing this utterance (None with `display=False`).
-        self.player: Any = None
+        self.notice = OFFLINE_NOTICE if self.backend.offline else ""
         self._lock = threading.Lock()
         self._generated = threading.Event()
         self._played = threading.Event()
         self._first_sent = threading.Event()
         self._status = "queued"
+        self._finished = False
         self._chunks: list[np.ndarray] = []
         self._frames = 0
         self._words: list[Word] = []
@@ -142,11 +105,13 @@ class Utterance:
         self._stop_requested = False
         self._on_stop: Callable[[Utterance], None] | None = None
         self._listeners: list[Callable[[Utterance], None]] = []
+        #: Set when a widget plays the audio: `wait()` then also waits for playback.
+        self._audible = False
 
     # -- caller side -------------------------------------------------------------------
     @property
     def sample_rate(self) -> int:
-        return self.options.sample_rate
+        return self.options["sample_rate"]
 
     @property
     def status(self) -> str:
@@ -212,18 +177,18 @@ class Utterance:
     def stop(self) -> None:
         """Stop generating and silence playback. Safe to call from any thread, twice."""
         with self._lock:
-            if self._stop_requested or self._generated.is_set() and self._played.is_set():
+            if self._stop_requested or self._finished and self._played.is_set():
                 return
             self._stop_requested = True
             on_stop = self._on_stop
-            playing = self._generated.is_set()
+            playing = self._finished
             if playing:  # generated, still playing: the stop ends it
                 self._status = "stopped"
-                self._played.set()
         if on_stop is not None:
             on_stop(self)
         if playing:
             self._notify()
+            self._played.set()
 
     def wait(self, timeout: float | None = None, *, playback: bool = True) -> Utterance:
         """Block until generation has ended and (with `playback`) the audio has played.
@@ -233,28 +198,29 @@ class Utterance:
         audio's duration. Raises `SpeechError` if the server failed the request
         and `TimeoutError` if `timeout` seconds pass first.
         """
-        deadline = None if timeout is None else time.monotonic() + timeout
-        if not self._generated.wait(timeout):
+        deadline = Deadline(timeout)
+        if not main_thread.wait(self._generated, timeout):
             raise TimeoutError(f"Speech still generating after {timeout} s.")
         error = self.error
         if error is not None:
             raise error
-        if playback and self.player is not None and self.duration > 0:
-            # Playback starts when the first chunk reaches the browser: wait for it to leave
-            # (bounded: a widget closed meanwhile never sends it).
-            left = SEND_WAIT if deadline is None else max(0.0, deadline - time.monotonic())
-            self._first_sent.wait(min(left, SEND_WAIT))
-            with self._lock:
-                start = self._timings.first_sent_at
-                lead = (self._timings.browser.get("lead_ms") or 40.0) / 1000.0
-            if start is not None and not self._played.is_set():
-                end = start + lead + self.duration + PLAYBACK_MARGIN
-                remaining = end - time.time()
-                if deadline is not None:
-                    remaining = min(remaining, deadline - time.monotonic())
-                if remaining > 0:
-                    self._played.wait(remaining)
+        if playback and self._audible and self.duration > 0:
+            self._wait_for_playback(deadline)
         return self
+
+    def _wait_for_playback(self, deadline: Deadline) -> None:
+        # Playback starts when the first chunk reaches the browser: wait for it to leave
+        # (bounded: a widget closed meanwhile never sends it).
+        main_thread.wait(self._first_sent, deadline.remaining(SEND_WAIT))
+        with self._lock:
+            start = self._timings.first_sent_at
+            lead_ms = self._timings.browser.get("lead_ms")
+        if start is None or self._played.is_set():
+            return
+        lead = self.options["lead"] if lead_ms is None else lead_ms / 1000.0
+        end = start + lead + self.duration + PLAYBACK_MARGIN
+        left = Deadline(end - time.time()).remaining()
+        main_thread.wait(self._played, deadline.remaining(left))
 
     def to_wav(self, path: str | Path) -> Path:
         """Save the audio received so far as a 16-bit WAV file."""
@@ -265,6 +231,10 @@ class Utterance:
         return f"<Utterance {self.status} {self.duration:.2f} s {excerpt!r}>"
 
     # -- streaming-thread side ---------------------------------------------------------
+    def _will_play(self) -> None:
+        """A widget plays this utterance: `wait()` also waits for the playback."""
+        self._audible = True
+
     def _subscribe(self, listener: Callable[[Utterance], None]) -> None:
         """Call `listener(self)` after every status, audio or error change."""
         self._listeners.append(listener)
@@ -304,16 +274,18 @@ class Utterance:
 
     def _finish(self, status: str, error: SpeechError | None = None) -> None:
         with self._lock:
-            if self._generated.is_set():
+            if self._finished:
                 return
+            self._finished = True
             self._status = status
             self._error = error
             self._timings.finished_at = time.time()
-            if status != "done":
-                self._played.set()
-                self._first_sent.set()
-        self._generated.set()
+        # Listeners (the widget) first: whoever wakes up in wait() sees them done.
         self._notify()
+        if status != "done":
+            self._played.set()
+            self._first_sent.set()
+        self._generated.set()
 
     @property
     def _stopping(self) -> bool:

@@ -1,11 +1,10 @@
-"""Listing the voices of the backend in use (Cartesia's, or the offline ones)."""
+"""`voices()`: the voices of the backend in use (Cartesia's, or the offline ones)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import cartesia
-
+from . import sdk
 from .config import resolve_backend
 
 
@@ -14,14 +13,7 @@ def voices(query: str | None = None, *, limit: int = 100) -> list[dict[str, Any]
 
     `query` searches names and descriptions on the server side.
     """
-    backend = resolve_backend()
-    http_client = cartesia.DefaultHttpxClient(trust_env=False) if backend.loopback else None
-    client = cartesia.Cartesia(
-        api_key=backend.api_key,
-        base_url=backend.base_url,
-        max_retries=1,
-        http_client=http_client,
-    )
+    client = sdk.rest_client(resolve_backend())
     found: list[dict[str, Any]] = []
     kwargs: dict[str, Any] = {"limit": min(limit, 100)}
     if query:

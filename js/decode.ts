@@ -9,6 +9,12 @@
 
 export type BinaryLike = DataView | ArrayBufferView | ArrayBuffer;
 
+/** Mono float32 samples with their rate: a stream as received, or a decoded WAV. */
+export interface PcmAudio {
+  samples: Float32Array<ArrayBuffer>;
+  sampleRate: number;
+}
+
 function asBytes(buffer: BinaryLike): Uint8Array {
   if (buffer instanceof ArrayBuffer) return new Uint8Array(buffer);
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);

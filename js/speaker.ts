@@ -1,8 +1,8 @@
 /**
- * anywidget entry of the Speaker widget: the same model-level engine as
- * `%%speak` (initialize), and the Speaker view (render).
+ * anywidget entry of the Speaker widget: the same model-level audio engine as
+ * the `%%speak` player (initialize), and the Speaker view (render).
  */
-import { playerWidget } from "./player";
+import { engineWidget } from "./engine_widget";
 import { renderSpeaker } from "./speaker_view";
 
-export default playerWidget(renderSpeaker);
+export default engineWidget(renderSpeaker);

@@ -1,4 +1,5 @@
 /** 16-bit PCM mono WAV files: encode (Download WAV) and decode (embedded replays). */
+import type { PcmAudio } from "./decode";
 
 export function encodeWav(samples: Float32Array, sampleRate: number): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(44 + samples.length * 2);
@@ -26,13 +27,8 @@ export function encodeWav(samples: Float32Array, sampleRate: number): Uint8Array
   return bytes;
 }
 
-export interface DecodedWav {
-  samples: Float32Array<ArrayBuffer>;
-  sampleRate: number;
-}
-
 /** Decode a 16-bit PCM mono WAV; throws with a clear message on anything else. */
-export function decodeWav(data: ArrayBufferView | ArrayBuffer): DecodedWav {
+export function decodeWav(data: ArrayBufferView | ArrayBuffer): PcmAudio {
   const bytes =
     data instanceof ArrayBuffer
       ? new Uint8Array(data)

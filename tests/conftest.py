@@ -24,7 +24,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     import subprocess
 
     root = Path(_ROOT)
-    bundle = root / "cartesia_widget" / "static" / "widget.js"
+    bundle = root / "cartesia_widget" / "static" / "player.js"
     sources = [p for p in (root / "js").glob("*") if p.is_file()]
     newest = max((p.stat().st_mtime for p in sources), default=0.0)
     if bundle.exists() and bundle.stat().st_mtime >= newest:

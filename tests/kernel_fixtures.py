@@ -10,3 +10,10 @@ def use_server(srv: Any) -> None:
     from cartesia_widget import configure
 
     configure(api_key=srv.api_key, base_url=srv.base_url, websocket_url=srv.websocket_url)
+
+
+def player_of(utterance: Any) -> Any:
+    """The widget showing `utterance` (widgets own the binding; the handle holds none)."""
+    from ipywidgets.widgets.widget import _instances
+
+    return next(w for w in list(_instances.values()) if getattr(w, "utterance", None) is utterance)

@@ -109,8 +109,9 @@ def test_stop_silences_within_50_ms_and_cancels_generation(browser, lab, open_no
 def test_widget_displayed_twice_plays_once(browser, lab, open_notebook):
     cell = (
         "import cartesia_widget as cw\n"
-        "u = cw.speak('One widget, two views, one voice. Listen closely.', lead=0.3)\n"
-        "display(u.player)"
+        "player = cw.Player(lead=0.3)\n"
+        "display(player, player)\n"
+        "player.say('One widget, two views, one voice. Listen closely.')"
     )
     nb = open_notebook(browser, lab, "twice.ipynb", [cell])
     nb.run_all()

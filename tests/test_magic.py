@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+from kernel_fixtures import player_of
 
 import cartesia_widget as cw
 from cartesia_widget.magic import MagicUsageError, interpolate
@@ -23,11 +24,11 @@ def test_cell_magic_speaks_the_cell_with_options(shell, comms):
     assert result.success, result.error_in_exec
     u = cw.last_utterance()
     assert u.text == "Hello cell."
-    assert u.options.sample_rate == 16000 and u.options.encoding == "pcm_s16le"
+    assert u.options["sample_rate"] == 16000 and u.options["encoding"] == "pcm_s16le"
     u.wait(timeout=20, playback=False)
     assert u.status == "done" and u.duration > 0.3
     assert [w.word.strip(".") for w in u.words] == ["Hello", "cell"]
-    assert u.player is not None and u.player.status == "done"
+    assert player_of(u).status == "done"
 
 
 def test_cell_returns_before_the_audio_is_generated(shell, comms):

@@ -7,13 +7,13 @@ import wave
 
 import numpy as np
 import pytest
-from kernel_fixtures import use_server
+from kernel_fixtures import player_of, use_server
 from recording import browser_says, chunk_audio
 
 import cartesia_widget as cw
 from cartesia_widget.local import LocalServer
+from cartesia_widget.outbox import MIN_CHUNK_INTERVAL
 from cartesia_widget.pcm import ENCODINGS, decode
-from cartesia_widget.protocol import MIN_CHUNK_INTERVAL
 
 TEXT = "The quick brown fox jumps over the lazy dog. It was not amused! Why would it be?"
 
@@ -106,7 +106,7 @@ def test_words_and_metrics(comms):
 
 def test_browser_reports_complete_the_metrics(comms):
     u = speak_and_wait("Short.")
-    player = u.player
+    player = player_of(u)
     assert sent_for(comms, u)[0].comm_id == player.comm.comm_id
     now = time.time()
     browser_says(
@@ -169,7 +169,7 @@ def test_stop_from_the_browser_button(comms):
     u = cw.speak("Another long text to interrupt. " * 300)
     while u.duration == 0:
         time.sleep(0.005)
-    browser_says(u.player, {"type": "stop"})
+    browser_says(player_of(u), {"type": "stop"})
     u.wait(timeout=5)
     assert u.status == "stopped"
 
@@ -230,10 +230,10 @@ def test_to_wav_round_trip(tmp_path):
 
 
 def test_reconnects_after_the_server_dropped_the_connection(comms):
-    from cartesia_widget.stream import streamer
+    from cartesia_widget.streamer import streamer
 
     assert speak_and_wait("Before.", display=False).status == "done"
-    streamer()._connection.conn.close()  # as an idle timeout would
+    streamer()._conn.conn.close()  # as an idle timeout would
     u = speak_and_wait("After the drop.", display=False)
     assert u.status == "done" and u.duration > 0.3
 
@@ -292,7 +292,7 @@ def test_websocket_url_is_derived_from_the_base_url(monkeypatch):
     monkeypatch.setenv("CARTESIA_BASE_URL", "https://tts.example.com/prefix/")
     b = resolve_backend()
     assert b.websocket_url == "wss://tts.example.com/prefix"
-    assert not b.local and not b.loopback
+    assert not b.offline and not b.loopback
     monkeypatch.setenv("CARTESIA_WEBSOCKET_URL", "ws://127.0.0.1:1234")
     assert resolve_backend().websocket_url == "ws://127.0.0.1:1234"
     monkeypatch.delenv("CARTESIA_BASE_URL")
@@ -307,14 +307,14 @@ def test_speaker_widget_speaks_with_its_controls(comms):
     speaker = cw.Speaker(sample_rate=22050, encoding="pcm_s16le")
     u = speaker.say("Defaults apply.")
     u.wait(timeout=20, playback=False)
-    assert u.sample_rate == 22050 and u.options.encoding == "pcm_s16le"
+    assert u.sample_rate == 22050 and u.options["encoding"] == "pcm_s16le"
     assert speaker.text == "Defaults apply." and speaker.stream == u.id
     assert [w[0].strip(".") for w in speaker.words] == ["Defaults", "apply"]
     assert speaker.status == "done" and speaker.duration == pytest.approx(u.duration, abs=1e-3)
     chunks = [m for m in sent_for(comms, u) if m.data["content"]["type"] == "chunk"]
     assert chunks[0].comm_id == speaker.comm.comm_id  # played in the same widget
     v = speaker.say("Overrides win.", sample_rate=8000).wait(timeout=20, playback=False)
-    assert v.sample_rate == 8000 and v.options.encoding == "pcm_s16le"
+    assert v.sample_rate == 8000 and v.options["encoding"] == "pcm_s16le"
     with pytest.raises(traitlets.TraitError, match="pcm_f32le"):
         speaker.encoding = "mp3"
     long = speaker.say("Speaker stop. " * 200)
@@ -323,12 +323,14 @@ def test_speaker_widget_speaks_with_its_controls(comms):
 
 
 def test_speaker_controls_map_onto_the_request():
+    from cartesia_widget.sdk import context_params
+
     speaker = cw.Speaker(model="sonic-3", speed=1.2, emotion="happy", language="fr")
     opts = speaker.options()
-    assert opts.generation_config() == {"speed": 1.2, "emotion": "happy"}
-    assert opts.language == "fr" and opts.timestamps
+    assert context_params(opts, "v")["generation_config"] == {"speed": 1.2, "emotion": "happy"}
+    assert opts["language"] == "fr" and opts["timestamps"]
     speaker.model = "sonic-3.5"  # ignores speed and emotion: not sent
-    assert speaker.options().generation_config() is None
+    assert context_params(speaker.options(), "v")["generation_config"] is None
 
 
 def test_speaker_embeds_wav_and_replays_from_the_kernel(comms):

@@ -24,3 +24,11 @@ def test_ruff_format():
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_source_file_is_longer_than_400_lines():
+    sources = [*(ROOT / "cartesia_widget").rglob("*.py"), *(ROOT / "js").glob("*.ts")]
+    long = {
+        str(p.relative_to(ROOT)): n for p in sources if (n := len(p.read_text().splitlines())) > 400
+    }
+    assert long == {}

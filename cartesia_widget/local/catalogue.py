@@ -10,6 +10,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from ..options import CARTESIA_DEFAULT_VOICE
+
 __all__ = [
     "LocalVoice",
     "VOICES",
@@ -202,14 +204,11 @@ ESPEAK_LANGUAGES: dict[str, str] = {
 }
 
 
-#: The voice the cartesia SDK sends when a context has none (`no_more_inputs()`), and the
-#: one in Cartesia's examples: answered by the default voice, so that code and notebooks
-#: written for Cartesia run offline unchanged.
-SDK_FALLBACK_VOICE_ID = "6ccbfb76-1fc6-48f7-b71d-91ac6298247b"
-
-
 def find_voice(voice_id: str) -> LocalVoice | None:
-    if voice_id == SDK_FALLBACK_VOICE_ID:
+    # Cartesia's example voice, which the SDK also sends when a context has none
+    # (`no_more_inputs()`), is answered by the default voice: code and notebooks written
+    # for Cartesia run offline unchanged.
+    if voice_id == CARTESIA_DEFAULT_VOICE:
         return VOICES_BY_ID[DEFAULT_VOICE_ID]
     return VOICES_BY_ID.get(voice_id)
 

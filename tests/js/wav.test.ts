@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { activeWord } from "../../js/speaker_view";
+import { activeWord } from "../../js/captions";
 import { decodeWav, encodeWav } from "../../js/wav";
 
 describe("WAV", () => {

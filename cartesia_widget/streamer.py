@@ -18,12 +18,12 @@ import collections
 import contextlib
 import threading
 
-from .client import Connection, Stopped, is_connection_error
 from .config import Backend
+from .messages import stop as stop_message
 from .outbox import Outbox, Sink
 from .pcm import PcmDecoder
-from .protocol import stop as stop_message
-from .text import sentences
+from .sdk import Connection, Stopped, context_params, is_connection_error, server_error
+from .sentences import sentences
 from .utterance import SpeechError, Utterance
 
 
@@ -34,7 +34,7 @@ class Streamer:
         self._waiting: collections.deque[tuple[Utterance, Sink | None]] = collections.deque()
         self._current: tuple[Utterance, Sink | None] | None = None
         self._thread: threading.Thread | None = None
-        self._connection: Connection | None = None
+        self._conn: Connection | None = None
         self.outbox = Outbox()
 
     # -- caller's thread ---------------------------------------------------------------
@@ -93,19 +93,19 @@ class Streamer:
                     self._current = None
 
     def _connect(self, backend: Backend) -> Connection:
-        conn = self._connection
+        conn = self._conn
         if conn is not None and (conn.backend != backend or not conn.open):
             conn.close()
             conn = None
         if conn is None:
             conn = Connection(backend)
-            self._connection = conn
+            self._conn = conn
         return conn
 
     def _drop_connection(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
     def _speak(self, utterance: Utterance, sink: Sink | None) -> None:
         if utterance._stopping:
@@ -126,7 +126,7 @@ class Streamer:
                 return
             except Exception as exc:  # noqa: BLE001 - reported on the handle
                 self._drop_connection()
-                if not is_connection_error(exc) and not _is_handshake_error(exc):
+                if not is_connection_error(exc):
                     utterance._finish("error", SpeechError(type(exc).__name__, str(exc)))
                     return
                 # An idle-closed socket shows up on first use: retry once on a fresh one,
@@ -146,24 +146,19 @@ class Streamer:
     def _generate(self, conn: Connection, utterance: Utterance, sink: Sink | None) -> None:
         opts = utterance.options
         ctx = conn.context(
-            timeout=opts.timeout,
-            model_id=opts.model,
-            voice=utterance.voice,
-            output_format=opts.output_format(),
-            language=opts.language,
-            add_timestamps=True if opts.timestamps else None,
-            generation_config=opts.generation_config(),
+            utterance.id,
+            timeout=opts["timeout"],
             max_buffer_delay_ms=0,  # we send whole sentences ourselves
+            **context_params(opts, utterance.voice),
         )
-        context_id = ctx._context_id
-        decoder = PcmDecoder(opts.encoding)
+        decoder = PcmDecoder(opts["encoding"])
         utterance._set_status("streaming")
         for piece in sentences(utterance.text):
             ctx.push(piece)
         ctx.no_more_inputs()
         stopped = False
         try:
-            for event in conn.events(context_id, opts.timeout, lambda: utterance._stopping):
+            for event in conn.events(utterance.id, opts["timeout"], lambda: utterance._stopping):
                 if event.type == "chunk":
                     samples = decoder.feed(event.audio or b"")
                     if len(samples):
@@ -172,7 +167,7 @@ class Streamer:
                             self.outbox.chunk(
                                 sink,
                                 utterance.id,
-                                opts.sample_rate,
+                                opts["sample_rate"],
                                 samples,
                                 on_sent=utterance._mark_sent,
                             )
@@ -180,12 +175,7 @@ class Streamer:
                     wt = event.word_timestamps
                     utterance._add_words(wt.words, wt.start, wt.end)
                 elif event.type == "error":
-                    legacy = (event.to_dict() or {}).get("error")
-                    raise SpeechError(
-                        event.title or "Server error",
-                        event.message or legacy or "",
-                        event.status_code,
-                    )
+                    raise SpeechError(*server_error(event))
         except Stopped:
             stopped = True
             try:
@@ -195,14 +185,8 @@ class Streamer:
             raise
         finally:
             if sink is not None and not stopped:
-                self.outbox.end(sink, utterance.id, opts.sample_rate)
+                self.outbox.end(sink, utterance.id, opts["sample_rate"])
         utterance._finish("done")
-
-
-def _is_handshake_error(exc: BaseException) -> bool:
-    from websockets.exceptions import InvalidHandshake
-
-    return isinstance(exc, InvalidHandshake)
 
 
 _streamer: Streamer | None = None

@@ -1,0 +1,96 @@
+/**
+ * The synced traits of each widget model, as the browser sees them, and the
+ * typed ways to write them and to message the kernel. PlayerTraits are the
+ * Python `Player` widget's (shown by `%%speak`), SpeakerTraits the `Speaker`
+ * widget's. Unset optional traits arrive as null; the views send null to unset.
+ */
+import type { AnyModel } from "@anywidget/types";
+import type { BrowserMessage } from "./messages";
+
+/** The compact `%%speak` player. */
+export interface PlayerTraits {
+  /** Kernel status: "", "queued", "connecting", "streaming", "done", "stopped", "error". */
+  status: string;
+  label: string;
+  notice: string;
+  error: string;
+  /** Seconds of audio generated so far. */
+  duration: number;
+  sample_rate: number;
+  /** Seconds between a stream's first chunk and its first sample playing. */
+  lead: number;
+}
+
+export interface Voice {
+  id: string;
+  name: string;
+  language: string;
+  gender?: string | null;
+  description?: string;
+}
+
+/** A generation control a model may honour. */
+export type Feature = "speed" | "volume" | "emotion";
+
+/** The Speaker widget: the player's traits plus the controls. */
+export interface SpeakerTraits extends PlayerTraits {
+  text: string;
+  voice: string | null;
+  voices: Voice[];
+  model: string;
+  models: string[];
+  /** Model → the generation controls it honours (see Feature). */
+  features: Record<string, string[]>;
+  language: string | null;
+  speed: number | null;
+  volume: number | null;
+  emotion: string | null;
+  emotions: string[];
+  sample_rates: number[];
+  encoding: string;
+  encodings: string[];
+  timestamps: boolean;
+  timeout: number;
+  /** Id of the utterance shown. */
+  stream: string;
+  /** Caption words: [word, start seconds, end seconds]. */
+  words: Array<[string, number, number]>;
+  metrics: Record<string, number | null>;
+  embed: boolean;
+  /** The last speech as a WAV file, when `embed` is on (saved with the notebook). */
+  wav: DataView | null;
+}
+
+export type PlayerModel = AnyModel<PlayerTraits>;
+export type SpeakerModel = AnyModel<SpeakerTraits>;
+
+/** Set a trait from the view and sync it to the kernel. */
+export function save<T extends PlayerTraits, K extends keyof T>(
+  model: AnyModel<T>,
+  name: K,
+  value: T[K],
+): void {
+  model.set(name, value);
+  model.save_changes();
+}
+
+/** Send a custom message to the kernel. */
+export function sendToKernel<T extends PlayerTraits>(
+  model: AnyModel<T>,
+  msg: BrowserMessage,
+): void {
+  model.send(msg);
+}
+
+/**
+ * Call `callback` on each of the space-separated model events; returns the
+ * function that removes the listener.
+ */
+export function listen<T extends PlayerTraits>(
+  model: AnyModel<T>,
+  events: string,
+  callback: () => void,
+): () => void {
+  model.on(events, callback);
+  return () => model.off(events, callback);
+}
