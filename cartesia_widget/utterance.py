@@ -1,10 +1,11 @@
 """One piece of speech: its options, and the handle the caller keeps.
 
 Threads: the caller's thread creates the handle and may call `stop()`,
-`wait()` or read `.audio`; the streaming thread (stream.py) records audio,
-words, status and errors; the kernel's main thread records the browser's
-reports. Every mutable field is guarded by `Utterance._lock`, and `_generated`
-is set once generation has ended, whatever the reason.
+`wait()` or read `.audio`; the widget that plays it (widget.py) subscribes
+before it is queued and records the browser's reports on the kernel's main
+thread; the streaming thread (streamer.py) records audio, words, status and
+errors. Every mutable field is guarded by `Utterance._lock`; listeners hear of
+the end of generation before `_generated` is set, whatever the reason.
 """
 
 from __future__ import annotations
@@ -230,15 +231,16 @@ class Utterance:
         excerpt = self.text if len(self.text) <= 40 else self.text[:39] + "…"
         return f"<Utterance {self.status} {self.duration:.2f} s {excerpt!r}>"
 
-    # -- streaming-thread side ---------------------------------------------------------
+    # -- the widget's side (before the utterance is queued) --------------------------------
     def _will_play(self) -> None:
         """A widget plays this utterance: `wait()` also waits for the playback."""
         self._audible = True
 
     def _subscribe(self, listener: Callable[[Utterance], None]) -> None:
-        """Call `listener(self)` after every status, audio or error change."""
+        """Call `listener(self)` (on any thread) after every status, audio or error change."""
         self._listeners.append(listener)
 
+    # -- streaming-thread side ---------------------------------------------------------
     def _notify(self) -> None:
         for listener in self._listeners:
             listener(self)
