@@ -17,7 +17,8 @@ from .magic import last_utterance
 from .options import OptionError, SpeechOptions
 from .speak import speak, stop_all
 from .speaker import Speaker
-from .utterance import SpeechError, Utterance, Word
+from .speech_stream import ReadAlong, SpeechStream, read_along, stream
+from .utterance import SourceError, SpeechError, Utterance, Word
 from .voices import voices
 from .widget import Player
 
@@ -30,22 +31,27 @@ __all__ = [
     "ConfigError",
     "OptionError",
     "Player",
+    "ReadAlong",
+    "SourceError",
     "Speaker",
     "SpeechError",
+    "SpeechStream",
     "SpeechOptions",
     "Utterance",
     "Word",
     "configure",
     "last_utterance",
     "load_ipython_extension",
+    "read_along",
     "speak",
     "stop_all",
+    "stream",
     "voices",
 ]
 
 
 def load_ipython_extension(ipython) -> None:  # noqa: ANN001 - IPython's shell
-    """`%load_ext cartesia_widget` registers %%speak, %speak and %speak_stop."""
+    """`%load_ext cartesia_widget` registers %%speak, %speak, %%speak_output and %speak_stop."""
     from .magic import SpeakMagics
 
     ipython.register_magics(SpeakMagics)

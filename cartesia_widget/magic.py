@@ -1,4 +1,4 @@
-"""`%%speak`, `%speak` and `%speak_stop`."""
+"""`%%speak`, `%speak`, `%%speak_output` and `%speak_stop`."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import shlex
 import string
 from typing import Any
 
-from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
+from IPython.core.magic import Magics, cell_magic, line_cell_magic, line_magic, magics_class
 
 from .options import OPTIONS
+from .print_tee import printed_to
 from .speak import speak, stop_all, wait_or_stop
+from .speech_stream import stream
 from .utterance import Utterance
 
 
@@ -20,12 +22,12 @@ class MagicUsageError(ValueError):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise MagicUsageError(f"%%speak: {message}. Usage: {self.format_usage().strip()}")
+        raise MagicUsageError(f"{self.prog}: {message}. Usage: {self.format_usage().strip()}")
 
 
-def _parser() -> _Parser:
+def _parser(prog: str = "%%speak") -> _Parser:
     """`%%speak`'s flags: one per speech option (see options.py), then --wait and the text."""
-    p = _Parser(prog="%%speak", add_help=False)
+    p = _Parser(prog=prog, add_help=False)
     for name, option in OPTIONS.items():
         flags = (*option.flags, "--" + name.replace("_", "-"))
         if option.kind is bool:
@@ -74,10 +76,7 @@ class SpeakMagics(Magics):
                 [--timeout SECONDS] [--lead SECONDS] [--wait]
         Text with {name} is filled from notebook variables.
         """
-        try:
-            args = _parser().parse_args(shlex.split(line))
-        except ValueError as exc:  # shlex: unbalanced quotes
-            raise MagicUsageError(f"%%speak: cannot parse the options ({exc}).") from exc
+        args = _parse(line)
         if cell is None:
             if not args.text:
                 raise MagicUsageError("%speak: give the text after the options, e.g. %speak Hello.")
@@ -89,12 +88,39 @@ class SpeakMagics(Magics):
                     "Put the text in the cell body."
                 )
             text = interpolate(cell, self.shell.user_ns).strip()
-        given = {name: getattr(args, name) for name in OPTIONS}
-        options = {name: value for name, value in given.items() if value not in (None, False)}
-        utterance = speak(text, **options)
+        utterance = speak(text, **_options(args))
         SpeakMagics.last = utterance
         if args.wait:
             wait_or_stop(utterance)
+
+    @cell_magic
+    def speak_output(self, line: str, cell: str) -> None:
+        """Run the cell and speak what it prints, while it prints it.
+
+        %%speak_output [the options of %%speak]
+        A cell that streams an LLM's answer with print(delta, end="", flush=True)
+        speaks it as it is written; the printed text still shows. Runs
+        synchronous code (for async code, use cw.read_along with `async for`).
+        """
+        args = _parse(line, prog="%%speak_output")
+        if args.text:
+            raise MagicUsageError(
+                f"%%speak_output: unexpected words on the magic line: {' '.join(args.text)!r}. "
+                "The cell body is the code to run."
+            )
+        speech = stream(**_options(args))
+        SpeakMagics.last = speech.utterance
+        with printed_to(speech.push):
+            result = self.shell.run_cell(cell)
+        error = result.error_before_exec or result.error_in_exec
+        if isinstance(error, KeyboardInterrupt):
+            speech.utterance.stop()
+        elif error is not None:
+            speech.fail(error)  # the cell's output shows the traceback, the player the error
+        else:
+            speech.close()
+        if args.wait and not isinstance(error, KeyboardInterrupt):
+            wait_or_stop(speech.utterance)
 
     @line_magic
     def speak_stop(self, line: str = "") -> None:
@@ -102,6 +128,21 @@ class SpeakMagics(Magics):
         stop_all()
 
 
+def _parse(line: str, prog: str = "%%speak") -> argparse.Namespace:
+    try:
+        return _parser(prog).parse_args(shlex.split(line))
+    except ValueError as exc:  # shlex: unbalanced quotes
+        if isinstance(exc, MagicUsageError):
+            raise
+        raise MagicUsageError(f"{prog}: cannot parse the options ({exc}).") from exc
+
+
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    """The speech options given on the magic line."""
+    given = {name: getattr(args, name) for name in OPTIONS}
+    return {name: value for name, value in given.items() if value not in (None, False)}
+
+
 def last_utterance() -> Utterance | None:
-    """The handle of the most recent `%%speak`/`%speak`."""
+    """The handle of the most recent `%%speak`, `%speak` or `%%speak_output`."""
     return SpeakMagics.last

@@ -149,6 +149,26 @@ class SpeechOptions(TypedDict, total=False):
         ),
     ]
     timestamps: Annotated[bool, _option(False, "ask for word timestamps", True, flags=("-t",))]
+    buffering: Annotated[
+        str,
+        _option(
+            "client",
+            "who groups streamed text into sentences: client (the widget does, and the "
+            "server speaks each push at once) or server (pieces go as they come, and the "
+            "server waits up to max_buffer_delay_ms for more)",
+            "server",
+            choices=("client", "server"),
+        ),
+    ]
+    max_buffer_delay_ms: Annotated[
+        int,
+        _option(
+            3000,
+            "with buffering=server: milliseconds the server may wait for more text",
+            500,
+            bounds=(0, 5000),
+        ),
+    ]
     timeout: Annotated[
         float,
         _option(

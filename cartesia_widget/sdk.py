@@ -102,18 +102,23 @@ class Connection:
         return self.conn.context(context_id=context_id, **params)
 
     def events(
-        self, context_id: str, timeout: float, stopping: Callable[[], bool]
+        self,
+        context_id: str,
+        timeout: float,
+        stopping: Callable[[], bool],
+        quiet: Callable[[], bool] = lambda: False,
     ) -> Iterator[Any]:
         """Yield this context's events until `done` or `error`.
 
         Other contexts' events (e.g. the tail of a cancelled one) are skipped.
         Raises `TimeoutError` when no event of this context arrives for
-        `timeout` seconds, `Stopped` as soon as `stopping()` is true, and
-        `ConnectionClosed` when the socket goes away.
+        `timeout` seconds while one is owed (`quiet()` says the server owes
+        nothing, e.g. while the text source is thinking), `Stopped` as soon as
+        `stopping()` is true, and `ConnectionClosed` when the socket goes away.
         """
         try:
             while True:
-                event = self.conn.parse_event(self._receive(timeout, stopping))
+                event = self.conn.parse_event(self._receive(timeout, stopping, quiet))
                 if getattr(event, "context_id", None) != context_id:
                     continue
                 yield event
@@ -122,11 +127,15 @@ class Connection:
         finally:
             self.conn._context_queues.pop(context_id, None)
 
-    def _receive(self, timeout: float, stopping: Callable[[], bool]) -> bytes:
+    def _receive(
+        self, timeout: float, stopping: Callable[[], bool], quiet: Callable[[], bool]
+    ) -> bytes:
         deadline = Deadline(timeout)
         while True:
             if stopping():
                 raise Stopped
+            if quiet():
+                deadline = Deadline(timeout)
             if deadline.expired:
                 raise TimeoutError(f"No reply from the server for {timeout:g} s.")
             try:

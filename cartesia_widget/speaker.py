@@ -17,6 +17,7 @@ from . import main_thread
 from .config import resolve_backend
 from .options import SpeechOptions, validate
 from .pcm import ENCODINGS, SAMPLE_RATES, wav_bytes
+from .sources import Source
 from .streamer import streamer
 from .utterance import Utterance
 from .voices import voices as list_voices
@@ -52,6 +53,8 @@ class Speaker(SpeechWidget):
     #: On by default here: the captions highlight each word as it is spoken.
     timestamps = option_trait("timestamps", default=True)
     timeout = option_trait("timeout")
+    buffering = option_trait("buffering")
+    max_buffer_delay_ms = option_trait("max_buffer_delay_ms")
     # What the controls offer.
     #: Voices of the backend in use: id, name, language, gender, description.
     voices = traitlets.List(traitlets.Dict()).tag(sync=True)
@@ -63,8 +66,6 @@ class Speaker(SpeechWidget):
     # What it shows.
     #: Id of the utterance the widget shows.
     stream = traitlets.Unicode("").tag(sync=True)
-    #: Word timestamps of that utterance: [[word, start, end], ...] in seconds.
-    words = traitlets.List().tag(sync=True)
     #: Its latency breakdown (see Utterance.metrics).
     metrics = traitlets.Dict().tag(sync=True)
     #: Keep the finished utterance in widget state as 16-bit WAV (`wav`), so a saved
@@ -79,12 +80,16 @@ class Speaker(SpeechWidget):
             target=self._load_voices, name="cartesia-widget-voices", daemon=True
         ).start()
 
-    def say(self, text: str | None = None, **options: Unpack[SpeechOptions]) -> Utterance:
+    def say(self, text: Source | None = None, **options: Unpack[SpeechOptions]) -> Utterance:
         """Speak `text` (or the text area's text) here; the controls apply unless
-        `options` differ. Stops what this widget was saying."""
-        if text is not None:
-            self.text = text
-        return super().say(self.text, **options)
+        `options` differ. Stops what this widget was saying.
+
+        `text` may also be an iterable or async iterable of str pieces: the text
+        area then shows them as they arrive."""
+        if text is None:
+            text = self.text
+        self.text = text if isinstance(text, str) else ""
+        return super().say(text, **options)
 
     speak = say
 
@@ -131,8 +136,8 @@ class Speaker(SpeechWidget):
         super()._mirror(u)
         if u is not self.utterance:
             return
-        if len(u.words) != len(self.words):
-            self.words = [[w.word, w.start, w.end] for w in u.words]
+        if u.streamed:
+            self.text = u.text
         if u.status == "done" and self.embed and not self.wav:
             self.wav = wav_bytes(u.audio, u.sample_rate)
 

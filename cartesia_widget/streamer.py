@@ -23,8 +23,8 @@ from .messages import stop as stop_message
 from .outbox import Outbox, Sink
 from .pcm import PcmDecoder
 from .sdk import Connection, Stopped, context_params, is_connection_error, server_error
-from .sentences import sentences
-from .utterance import SpeechError, Utterance
+from .sender import Sender
+from .utterance import SourceError, SpeechError, Utterance
 
 
 class Streamer:
@@ -41,6 +41,7 @@ class Streamer:
     def submit(self, utterance: Utterance, sink: Sink | None = None) -> Utterance:
         """Queue an utterance; it starts once the ones before it have been generated."""
         utterance._on_stop = lambda u: self._stop(u, sink)
+        utterance._start_input()
         with self._lock:
             self._waiting.append((utterance, sink))
             if self._thread is None or not self._thread.is_alive():
@@ -144,21 +145,61 @@ class Streamer:
                 return
 
     def _generate(self, conn: Connection, utterance: Utterance, sink: Sink | None) -> None:
+        """Open the utterance's context, push its text on a `Sender` thread while reading
+        its audio here, and finish it."""
         opts = utterance.options
+        server_buffers = opts["buffering"] == "server"
         ctx = conn.context(
             utterance.id,
             timeout=opts["timeout"],
-            max_buffer_delay_ms=0,  # we send whole sentences ourselves
+            # We group the text into sentences ourselves, unless the server is to.
+            max_buffer_delay_ms=opts["max_buffer_delay_ms"] if server_buffers else 0,
             **context_params(opts, utterance.voice),
         )
-        decoder = PcmDecoder(opts["encoding"])
+        utterance.input.rewind()
+        sender = Sender(
+            ctx,
+            utterance.input,
+            language=opts["language"],
+            buffering=opts["buffering"],
+            on_waiting=utterance._set_waiting,
+        )
         utterance._set_status("streaming")
-        for piece in sentences(utterance.text):
-            ctx.push(piece)
-        ctx.no_more_inputs()
+        sender.start()
+        try:
+            self._receive(conn, utterance, sink, sender)
+        except Stopped:
+            if utterance._stopping:
+                self._cancel(ctx)
+                raise
+            if sender.error is not None:
+                raise sender.error from None  # the connection failed under the sender
+            # Otherwise the input ended without a word: nothing was sent, nothing comes.
+        finally:
+            sender.cancel()
+            sender.join(5)
+        failed = utterance.input.error
+        if failed is not None:
+            utterance._finish("error", SourceError(failed))
+        else:
+            utterance._finish("done")
+
+    def _receive(
+        self, conn: Connection, utterance: Utterance, sink: Sink | None, sender: Sender
+    ) -> None:
+        """Read the context's events until `done`, forwarding audio to `sink`."""
+        opts = utterance.options
+        decoder = PcmDecoder(opts["encoding"])
         stopped = False
         try:
-            for event in conn.events(utterance.id, opts["timeout"], lambda: utterance._stopping):
+            events = conn.events(
+                utterance.id,
+                opts["timeout"],
+                stopping=lambda: utterance._stopping or sender.error is not None or sender.silent,
+                quiet=sender.quiet,
+            )
+            for event in events:
+                sender.answered()
                 if event.type == "chunk":
                     samples = decoder.feed(event.audio or b"")
                     if len(samples):
@@ -177,16 +218,17 @@ class Streamer:
                 elif event.type == "error":
                     raise SpeechError(*server_error(event))
         except Stopped:
-            stopped = True
-            try:
-                ctx.cancel()
-            except Exception:  # noqa: BLE001 - the socket may already be gone
-                self._drop_connection()
+            stopped = utterance._stopping
             raise
         finally:
             if sink is not None and not stopped:
                 self.outbox.end(sink, utterance.id, opts["sample_rate"])
-        utterance._finish("done")
+
+    def _cancel(self, ctx: object) -> None:
+        try:
+            ctx.cancel()  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - the socket may already be gone
+            self._drop_connection()
 
 
 _streamer: Streamer | None = None

@@ -1,4 +1,4 @@
-"""One piece of speech: its options, and the handle the caller keeps.
+"""One piece of speech: its text, its options, and the handle the caller keeps.
 
 Threads: the caller's thread creates the handle and may call `stop()`,
 `wait()` or read `.audio`; the widget that plays it (widget.py) subscribes
@@ -10,11 +10,12 @@ the end of generation before `_generated` is set, whatever the reason.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -25,6 +26,9 @@ from .config import OFFLINE_NOTICE, Backend, resolve_backend
 from .deadline import Deadline
 from .options import SpeechOptions, validate
 from .pcm import write_wav
+from .sources import Source, check_source, start
+from .text_input import TextInput
+from .timings import Timings
 
 #: After the last chunk, how long `wait()` allows the browser beyond the audio itself.
 PLAYBACK_MARGIN = 0.3
@@ -44,10 +48,26 @@ class SpeechError(RuntimeError):
         super().__init__(f"{title}: {message}" if message else title)
 
 
+class SourceError(SpeechError):
+    """The text source raised midway; what it gave before was spoken."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(f"The text source raised {type(error).__name__}", str(error))
+        self.__cause__ = error
+
+
 class Word(NamedTuple):
     word: str
     start: float
     end: float
+
+
+def _running(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether `loop` is the loop running on this thread."""
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
 
 
 def check_text(text: object) -> str:
@@ -59,33 +79,34 @@ def check_text(text: object) -> str:
     return text
 
 
-@dataclass
-class _Timings:
-    submitted_at: float = field(default_factory=time.time)
-    requested_at: float | None = None
-    first_chunk_at: float | None = None
-    first_sent_at: float | None = None
-    finished_at: float | None = None
-    browser: dict[str, Any] = field(default_factory=dict)
-    played: dict[str, Any] = field(default_factory=dict)
-
-
-def _ms(later: float | None, earlier: float | None) -> float | None:
-    if later is None or earlier is None:
-        return None
-    return round((later - earlier) * 1000.0, 3)
-
-
 class Utterance:
     """Handle on one utterance: `.stop()`, `.wait()`, `.audio`, `.words`, `.metrics`,
     `.to_wav()`."""
 
     def __init__(
-        self, text: str, options: Mapping[str, Any] | None = None, backend: Backend | None = None
+        self,
+        text: Source | TextInput,
+        options: Mapping[str, Any] | None = None,
+        backend: Backend | None = None,
     ) -> None:
-        """Check `text` and `options` (see `SpeechOptions`); nothing is sent yet."""
+        """Check `text` and `options` (see `SpeechOptions`); nothing is sent yet.
+
+        `text` is a str, an iterable of str, an async iterable of str, or a
+        `TextInput` that someone feeds (a push handle, printed output).
+        """
         self.id = uuid.uuid4().hex
-        self.text = check_text(text)
+        self._source: Source | None = None
+        if isinstance(text, TextInput):
+            self.input = text
+        elif isinstance(text, str):
+            self.input = TextInput.complete(check_text(text))
+        else:
+            check_source(text)
+            self._source = text
+            self.input = TextInput()
+        #: True when the text arrives piece by piece (not one str given at once).
+        self.streamed = not isinstance(text, str)
+        self.input.on_text = self._notify
         #: Every speech option, checked, with the defaults filled in.
         self.options: SpeechOptions = validate(options or {})
         self.backend = backend or resolve_backend()
@@ -102,7 +123,7 @@ class Utterance:
         self._frames = 0
         self._words: list[Word] = []
         self._error: SpeechError | None = None
-        self._timings = _Timings()
+        self._timings = Timings()
         self._stop_requested = False
         self._on_stop: Callable[[Utterance], None] | None = None
         self._listeners: list[Callable[[Utterance], None]] = []
@@ -111,12 +132,17 @@ class Utterance:
 
     # -- caller side -------------------------------------------------------------------
     @property
+    def text(self) -> str:
+        """The text so far (all of it, once the source has ended)."""
+        return self.input.text
+
+    @property
     def sample_rate(self) -> int:
         return self.options["sample_rate"]
 
     @property
     def status(self) -> str:
-        """queued, connecting, streaming, done, stopped or error."""
+        """queued, connecting, streaming, waiting (for more text), done, stopped or error."""
         with self._lock:
             return self._status
 
@@ -152,28 +178,7 @@ class Utterance:
         kernel's only when both run on one machine.
         """
         with self._lock:
-            t = self._timings
-            browser = dict(t.browser)
-            played = dict(t.played)
-            frames = self._frames
-        audio_seconds = frames / self.sample_rate
-        generation = (t.finished_at or time.time()) - (t.requested_at or t.submitted_at)
-        out: dict[str, Any] = {
-            "queued_ms": _ms(t.requested_at, t.submitted_at),
-            "first_server_chunk_ms": _ms(t.first_chunk_at, t.requested_at),
-            "first_sent_ms": _ms(t.first_sent_at, t.requested_at),
-            "first_browser_chunk_ms": _ms(browser.get("received_at"), t.requested_at),
-            "first_scheduled_ms": _ms(browser.get("scheduled_at"), t.requested_at),
-            "schedule_ms": browser.get("schedule_ms"),
-            "lead_ms": browser.get("lead_ms"),
-            "audio_seconds": round(audio_seconds, 4),
-            "generation_seconds": round(generation, 4) if t.requested_at else None,
-            "realtime_factor": round(audio_seconds / generation, 2)
-            if t.finished_at and generation > 0
-            else None,
-            "underruns": played.get("underruns"),
-        }
-        return out
+            return self._timings.metrics(self._frames / self.sample_rate)
 
     def stop(self) -> None:
         """Stop generating and silence playback. Safe to call from any thread, twice."""
@@ -185,6 +190,7 @@ class Utterance:
             playing = self._finished
             if playing:  # generated, still playing: the stop ends it
                 self._status = "stopped"
+        self.input.stop()
         if on_stop is not None:
             on_stop(self)
         if playing:
@@ -199,6 +205,12 @@ class Utterance:
         audio's duration. Raises `SpeechError` if the server failed the request
         and `TimeoutError` if `timeout` seconds pass first.
         """
+        loop = self.input.loop
+        if loop is not None and not self.input.ended and _running(loop):
+            raise RuntimeError(
+                "This speech's text comes from an async source read on this event loop, which "
+                "waiting here would block: use `await u` (or `await u.wait_async()`) instead."
+            )
         deadline = Deadline(timeout)
         if not main_thread.wait(self._generated, timeout):
             raise TimeoutError(f"Speech still generating after {timeout} s.")
@@ -223,6 +235,14 @@ class Utterance:
         left = Deadline(end - time.time()).remaining()
         main_thread.wait(self._played, deadline.remaining(left))
 
+    async def wait_async(self, timeout: float | None = None, *, playback: bool = True) -> Utterance:
+        """`wait()` for async code: the event loop keeps running meanwhile."""
+        wait = functools.partial(self.wait, timeout, playback=playback)
+        return await asyncio.get_running_loop().run_in_executor(None, wait)
+
+    def __await__(self):  # noqa: ANN204 - a generator, as the protocol wants
+        return self.wait_async().__await__()
+
     def to_wav(self, path: str | Path) -> Path:
         """Save the audio received so far as a 16-bit WAV file."""
         return write_wav(path, self.audio, self.sample_rate)
@@ -240,6 +260,12 @@ class Utterance:
         """Call `listener(self)` (on any thread) after every status, audio or error change."""
         self._listeners.append(listener)
 
+    def _start_input(self) -> None:
+        """Start reading the source (called when the utterance is queued)."""
+        if self._source is not None:
+            start(self._source, self.input)
+            self._source = None
+
     # -- streaming-thread side ---------------------------------------------------------
     def _notify(self) -> None:
         for listener in self._listeners:
@@ -252,6 +278,14 @@ class Utterance:
             self._status = status
             if status == "streaming" and self._timings.requested_at is None:
                 self._timings.requested_at = time.time()
+        self._notify()
+
+    def _set_waiting(self, waiting: bool) -> None:
+        """The sender has (or no longer has) nothing to say until more text comes."""
+        with self._lock:
+            if self._status not in ("streaming", "waiting"):
+                return
+            self._status = "waiting" if waiting else "streaming"
         self._notify()
 
     def _add_audio(self, samples: np.ndarray) -> None:
@@ -282,6 +316,8 @@ class Utterance:
             self._status = status
             self._error = error
             self._timings.finished_at = time.time()
+        if not self.input.ended:
+            self.input.stop()  # nothing more can be spoken: close the source
         # Listeners (the widget) first: whoever wakes up in wait() sees them done.
         self._notify()
         if status != "done":

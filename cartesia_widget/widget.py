@@ -23,6 +23,7 @@ import traitlets
 
 from . import main_thread
 from .options import OPTIONS, OptionError, SpeechOptions
+from .sources import Source
 from .streamer import streamer
 from .utterance import FINAL, Utterance
 
@@ -53,6 +54,10 @@ class SpeechWidget(anywidget.AnyWidget):
     status = traitlets.Unicode("").tag(sync=True)
     #: A short excerpt of the text being spoken.
     label = traitlets.Unicode("").tag(sync=True)
+    #: The text so far, when it arrives piece by piece (an LLM's answer); "" otherwise.
+    transcript = traitlets.Unicode("").tag(sync=True)
+    #: Word timestamps of the speech: [[word, start, end], ...] in seconds.
+    words = traitlets.List().tag(sync=True)
     #: One line about the voice in use (e.g. that the offline voice is speaking).
     notice = traitlets.Unicode("").tag(sync=True)
     #: The server's error title and message, when something failed.
@@ -80,8 +85,12 @@ class SpeechWidget(anywidget.AnyWidget):
             raise traitlets.TraitError(str(exc)) from None
 
     # -- speaking ------------------------------------------------------------------------
-    def say(self, text: str, **options: Unpack[SpeechOptions]) -> Utterance:
-        """Speak `text` in this widget; the widget's settings apply unless `options` differ."""
+    def say(self, text: Source, **options: Unpack[SpeechOptions]) -> Utterance:
+        """Speak `text` in this widget; the widget's settings apply unless `options` differ.
+
+        `text` is a str, or an iterable or async iterable of str pieces (e.g. an LLM's
+        stream), spoken while it arrives.
+        """
         return self.play(Utterance(text, {**self.settings(), **options}))
 
     def settings(self) -> SpeechOptions:
@@ -103,9 +112,10 @@ class SpeechWidget(anywidget.AnyWidget):
 
     # -- the binding -----------------------------------------------------------------------
     def _show(self, utterance: Utterance) -> None:
-        excerpt = " ".join(utterance.text.split())
         self.utterance = utterance
-        self.label = excerpt if len(excerpt) <= 60 else excerpt[:59] + "…"
+        self.label = _excerpt(utterance.text)
+        self.transcript = ""
+        self.words = []
         self.notice = utterance.notice
         self.error = ""
         self.duration = 0.0
@@ -137,6 +147,12 @@ class SpeechWidget(anywidget.AnyWidget):
         if error is not None:
             self.error = str(error)
         self.duration = round(u.duration, 3)
+        if u.streamed:
+            text = u.text
+            self.transcript = text
+            self.label = _excerpt(text)
+        if len(u.words) != len(self.words):
+            self.words = [[w.word, w.start, w.end] for w in u.words]
 
     def _on_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if not isinstance(content, dict):
@@ -155,6 +171,11 @@ class SpeechWidget(anywidget.AnyWidget):
 
     def _request(self, content: dict[str, Any]) -> None:
         """A request from the browser other than Stop (none for the compact player)."""
+
+
+def _excerpt(text: str) -> str:
+    excerpt = " ".join(text.split())
+    return excerpt if len(excerpt) <= 60 else excerpt[:59] + "…"
 
 
 class Player(SpeechWidget):

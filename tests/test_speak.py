@@ -132,6 +132,7 @@ def test_browser_reports_complete_the_metrics(comms):
 
 def test_player_state_follows_the_utterance(comms):
     u = speak_and_wait("A little status test.")
+    assert player_of(u).label == "A little status test."
     player_id = sent_for(comms, u)[0].comm_id
     statuses = [s["status"] for s in comms.states(player_id) if "status" in s]
     assert statuses[-1] == "done"
