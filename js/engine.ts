@@ -41,6 +41,8 @@ export interface EngineState {
   played: number;
   /** True while audio is scheduled or more is expected. */
   active: boolean;
+  /** Seconds of audio scheduled ahead of the clock (0: nothing is playing now). */
+  buffered: number;
   /** The stream is a replay from the browser's own data. */
   replay: boolean;
   underruns: number;
@@ -53,6 +55,7 @@ export const IDLE_STATE: Readonly<EngineState> = {
   received: 0,
   played: 0,
   active: false,
+  buffered: 0,
   replay: false,
   underruns: 0,
 };
@@ -95,6 +98,7 @@ export class AudioEngine {
       received: s.scheduler.frames / sr,
       played: s.scheduler.played(),
       active: !s.stopped && (!s.ended || s.sources.size > 0),
+      buffered: s.stopped ? 0 : Math.max(0, s.scheduler.end - s.output.ctx.currentTime),
       replay: s.replay,
       underruns: s.scheduler.underruns,
     };

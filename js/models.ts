@@ -9,9 +9,14 @@ import type { BrowserMessage } from "./messages";
 
 /** The compact `%%speak` player. */
 export interface PlayerTraits {
-  /** Kernel status: "", "queued", "connecting", "streaming", "done", "stopped", "error". */
+  /** Kernel status: "", "queued", "connecting", "streaming", "waiting" (for more text),
+   * "done", "stopped", "error". */
   status: string;
   label: string;
+  /** The text so far when it arrives piece by piece (an LLM's answer); "" otherwise. */
+  transcript: string;
+  /** Word timestamps: [word, start seconds, end seconds]. */
+  words: Array<[string, number, number]>;
   notice: string;
   error: string;
   /** Seconds of audio generated so far. */
@@ -51,10 +56,10 @@ export interface SpeakerTraits extends PlayerTraits {
   encodings: string[];
   timestamps: boolean;
   timeout: number;
+  buffering: "client" | "server";
+  max_buffer_delay_ms: number;
   /** Id of the utterance shown. */
   stream: string;
-  /** Caption words: [word, start seconds, end seconds]. */
-  words: Array<[string, number, number]>;
   metrics: Record<string, number | null>;
   embed: boolean;
   /** The last speech as a WAV file, when `embed` is on (saved with the notebook). */

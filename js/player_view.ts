@@ -7,6 +7,7 @@ import type { View } from "./engine_widget";
 import { listen, type PlayerTraits } from "./models";
 import { noticesPart } from "./notices";
 import { statusPart, totalSeconds } from "./status";
+import { transcriptPart } from "./transcript";
 
 /** Seconds as m:ss.s */
 function clock(seconds: number): string {
@@ -23,7 +24,8 @@ export const renderPlayer: View<PlayerTraits> = (model, root, engine) => {
   const label = el("span", "cw-label");
   row.append(live.status, time, live.stop, live.enable, label);
   const notes = noticesPart(model);
-  box.append(row, notes.notice, notes.error);
+  const text = transcriptPart(model);
+  box.append(row, text.transcript, notes.notice, notes.error);
   root.replaceChildren(box);
 
   let timer: ReturnType<typeof setInterval> | null = null;
@@ -34,6 +36,7 @@ export const renderPlayer: View<PlayerTraits> = (model, root, engine) => {
     live.update(kernel, audio);
     time.textContent = total > 0 ? `${clock(audio.played)} / ${clock(total)}` : "";
     label.textContent = String(model.get("label") ?? "");
+    text.highlight(audio);
     notes.update();
     if (audio.active && timer === null) timer = setInterval(update, 100);
     if (!audio.active && timer !== null) {
@@ -49,6 +52,7 @@ export const renderPlayer: View<PlayerTraits> = (model, root, engine) => {
   return () => {
     unsubscribe();
     unlisten();
+    text.dispose();
     if (timer !== null) clearInterval(timer);
   };
 };

@@ -10,6 +10,7 @@ const KERNEL_STATUS: Record<string, string> = {
   queued: "Queued",
   connecting: "Connecting…",
   streaming: "Speaking",
+  waiting: "Waiting for text",
   done: "Done",
   stopped: "Stopped",
   error: "Error",
@@ -18,6 +19,8 @@ const KERNEL_STATUS: Record<string, string> = {
 /** The status line for the kernel's status and the engine's state. */
 export function statusText(kernel: string, audio: EngineState): string {
   if (audio.audio === "suspended" && audio.active) return "Waiting for audio permission";
+  // The text source is still writing and everything said so far has been played.
+  if (kernel === "waiting" && !(audio.buffered > 0)) return KERNEL_STATUS.waiting;
   if (audio.active && audio.played > 0) return "Playing";
   if (audio.replay && audio.received > 0) return audio.active ? "Starting" : "Played";
   if (kernel === "error") return KERNEL_STATUS.error;
@@ -39,7 +42,7 @@ export interface LiveStatus {
  * has a status or any audio arrived.
  */
 export function liveStatus(kernel: string, audio: EngineState, idle?: string): LiveStatus {
-  const generating = kernel === "queued" || kernel === "connecting" || kernel === "streaming";
+  const generating = ["queued", "connecting", "streaming", "waiting"].includes(kernel);
   const blank = idle !== undefined && !kernel && !(audio.received > 0);
   return {
     text: blank ? idle : statusText(kernel, audio),

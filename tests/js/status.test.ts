@@ -34,6 +34,14 @@ describe("statusText", () => {
     expect(statusText("done", state({ audio: "running" }))).toBe("Done");
   });
 
+  it("waits for text while the source writes and nothing is left to play", () => {
+    const drained = state({ audio: "running", active: true, received: 2, played: 2 });
+    expect(statusText("waiting", drained)).toBe("Waiting for text");
+    expect(statusText("waiting", { ...drained, buffered: 0.8 })).toBe("Playing");
+    expect(statusText("waiting", idle)).toBe("Waiting for text");
+    expect(liveStatus("waiting", drained).stoppable).toBe(true);
+  });
+
   it("reports a replay as Starting, then Played, whatever the kernel says", () => {
     const replay = state({ audio: "running", active: true, received: 2, replay: true });
     expect(statusText("stopped", replay)).toBe("Starting");
