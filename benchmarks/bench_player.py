@@ -86,12 +86,7 @@ def run_scenario(browser, server, index: int, name, rtf, jitter, lead, texts) ->
             )
         time.sleep(0.5)
         nb.run_cell(1 + len(texts))
-        text = nb.wait_js(
-            "[...document.querySelectorAll('.jp-OutputArea-output')].map(e => e.textContent)"
-            ".find(t => t.startsWith('RESULT'))",
-            what="the kernel's metrics",
-        )
-        metrics = json.loads(text[len("RESULT") :])
+        metrics = nb.result()
         log = nb.log()
     finally:
         nb.close()

@@ -237,6 +237,15 @@ class NotebookPage:
         )
         return self.outputs_text()
 
+    def result(self, marker: str = "RESULT") -> Any:
+        """The JSON a cell printed after `marker` (waits for it to appear)."""
+        text = self.wait_js(
+            "[...document.querySelectorAll('.jp-OutputArea-output')].map(e => e.textContent)"
+            f".find(t => t.startsWith({json.dumps(marker)}))",
+            what=f"a cell's {marker} output",
+        )
+        return json.loads(text[len(marker) :])
+
     def log(self) -> list[dict[str, Any]]:
         """Every chunk the page scheduled: stream, seq, sampleRate, when, frames, late."""
         return self.js(f"{PAGE} ? {PAGE}.log.slice() : []")
