@@ -280,3 +280,14 @@ def test_speak_output_when_the_cell_fails(shell, comms):
     with pytest.raises(cw.SourceError, match="ZeroDivisionError"):
         u.wait(timeout=30)
     assert u.duration > 1.0
+
+
+def test_an_interrupt_during_speak_output_stops_the_speech(shell, comms):
+    threading.Timer(0.5, _thread.interrupt_main).start()
+    shell.run_cell(
+        "%%speak_output\nimport time\nwhile True:\n    print('Still talking.', flush=True)\n"
+        "    time.sleep(0.05)\n"
+    )
+    u = cw.last_utterance()
+    assert u.wait(timeout=5).status == "stopped"
+    assert u.text.startswith("Still talking.")
