@@ -1,10 +1,12 @@
 """One generation context: buffering, flushes, rendering, chunking and pacing.
 
 Owns ``Context`` (one task per context on the server's asyncio loop: it reads the inputs
-its connection feeds it, releases text from a ``TextBuffer``, renders it on the render
-executor's threads, cuts the audio into whole-sample chunks and sends them on time),
-``Pacing`` (the chunk-timing knobs, frozen) and ``Stop`` (quiet end of a context).
-A context talks to its connection only through the ``Sink`` protocol.
+its connection feeds it, releases text from a ``TextBuffer`` (a long input is buffered on
+the render executor, so the loop never stalls on it), renders it on the render executor's
+threads, cuts the audio into whole-sample chunks and sends them on time), ``Pacing`` (the
+chunk-timing knobs, frozen) and ``Stop`` (quiet end of a context). Held text that is not a
+complete sentence is spoken once it has waited ``max_buffer_delay_ms``, counted from the
+input its held part starts in. A context talks to its connection only through ``Sink``.
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ from typing import Any, NamedTuple, Protocol
 from ..pcm import BYTES_PER_SAMPLE
 from . import errors
 from .errors import ProtocolError
-from .render import Rendered, Renderer, in_executor
+from .render import Rendered, Renderer, in_executor, off_loop
 from .settings import GenerationSettings
-from .transcript import TextBuffer, is_speakable
+from .transcript import TextBuffer
 
 __all__ = ["Context", "Pacing", "Sink", "Stop"]
 
@@ -121,7 +123,7 @@ class Context:
         self.flush_id = 1
         self.task: asyncio.Task[None] | None = None
         self.clock = _Clock(pacing)
-        self.tail_since: float | None = None  # arrival of the oldest unreleased text
+        self.tail_since: float | None = None  # arrival of the input the held text starts in
         self.width = BYTES_PER_SAMPLE[settings.encoding]
         chunk_samples = max(1, round(pacing.chunk_duration * settings.sample_rate))
         self.chunk_bytes = chunk_samples * self.width
@@ -147,13 +149,24 @@ class Context:
     async def _run(self) -> None:
         try:
             await self._loop()
-        except (Stop, asyncio.CancelledError):
+        except Stop:
             pass
+        except asyncio.CancelledError:
+            if not self._cancel_requested():
+                # Nobody cancelled this context: a future it awaited was cancelled under it.
+                # Never end a context silently (its client would wait for ``done`` forever).
+                log.error("local TTS server: context %s interrupted", self.context_id)
+                await self.sink.send_error(self.context_id, errors.generation_interrupted())
         except Exception as exc:  # noqa: BLE001 - reported to the client
             log.exception("local TTS server: context %s failed", self.context_id)
             await self.sink.send_error(self.context_id, errors.internal_error(exc))
         finally:
             self.sink.context_finished(self)
+
+    def _cancel_requested(self) -> bool:
+        """Whether the client, the connection or a shutdown cancelled this context's task."""
+        cancelling = getattr(asyncio.current_task(), "cancelling", None)  # Python 3.11+
+        return self.cancelled or cancelling is None or cancelling() > 0
 
     async def _loop(self) -> None:
         delay = self.settings.max_buffer_delay_ms / 1000.0
@@ -170,7 +183,7 @@ class Context:
 
     async def _next_input(self, delay: float) -> _Input | None:
         """The next input, or ``None`` when held text has waited ``delay`` seconds."""
-        if self.tail_since is None or not is_speakable(self.buffer.pending):
+        if self.tail_since is None or not self.buffer.speakable:
             return await self.queue.get()
         timeout = max(0.0, self.tail_since + delay - time.perf_counter())
         try:
@@ -180,16 +193,14 @@ class Context:
 
     async def _take(self, item: _Input, delay: float) -> bool:
         """Buffer one input and speak what it releases; ``True`` when it ends the context."""
-        if not self.buffer.pending and item.text:
-            self.tail_since = item.arrived
-        self.buffer.add(item.text)
         ended = not item.cont
-        if item.flush or ended or delay == 0:
-            segments = self.buffer.take_all()
-        else:
-            segments = self.buffer.take_complete()
-        if not self.buffer.pending:
+        release_all = item.flush or ended or delay == 0
+        held_before = self.buffer.speakable
+        segments = await off_loop(len(item.text), self.buffer.step, item.text, release_all)
+        if not self.buffer.speakable:
             self.tail_since = None
+        elif segments or not held_before:
+            self.tail_since = item.arrived  # what is held now starts in this input
         await self._speak(segments)
         if item.flush:
             await self._drain_audio()

@@ -9,6 +9,7 @@ functions: called from the server's asyncio loop.
 
 from __future__ import annotations
 
+import reprlib
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -62,6 +63,16 @@ def _bad(error_code: str, title: str, message: str) -> ProtocolError:
     return ProtocolError(400, error_code, title, message)
 
 
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 80
+_REPR.maxlevel = 3
+
+
+def _show(value: object) -> str:
+    """A short repr of a client-sent value for a message (long or deeply nested ones cut)."""
+    return _REPR.repr(value)
+
+
 # ------------------------------------------------------------------ auth and handshake
 def unauthorized() -> ProtocolError:
     return ProtocolError(
@@ -82,6 +93,15 @@ def missing_version() -> ProtocolError:
     )
 
 
+def unsupported_version(version: str, supported: Iterable[str]) -> ProtocolError:
+    return _bad(
+        "unsupported_version",
+        "Unsupported API version",
+        f"Cartesia-Version {_show(version)} is not supported by the local server; "
+        f"use one of {', '.join(supported)} (the newest is {API_VERSION}).",
+    )
+
+
 # ------------------------------------------------------------------ frames and bodies
 def _malformed_json(message: str) -> ProtocolError:
     return _bad("invalid_json", "Malformed JSON", message)
@@ -91,12 +111,39 @@ def malformed_body() -> ProtocolError:
     return _malformed_json("The request body must be JSON.")
 
 
+def body_timeout(seconds: float) -> ProtocolError:
+    return ProtocolError(
+        408,
+        "request_timeout",
+        "Request timeout",
+        f"The request body did not arrive within {seconds:g} s; send the whole body at once.",
+    )
+
+
 def body_not_object() -> ProtocolError:
     return _malformed_json("Send a JSON object.")
 
 
 def malformed_frame() -> ProtocolError:
     return _malformed_json("The message is not valid JSON; send one JSON object per text frame.")
+
+
+def json_too_deep() -> ProtocolError:
+    return _malformed_json(
+        "The JSON nests arrays or objects too deeply to parse; send one flat JSON object "
+        "(its fields nest at most a few levels, as in output_format)."
+    )
+
+
+def frame_failed(exc: BaseException) -> ProtocolError:
+    """A frame the server failed to handle for a reason of its own (a bug, not the client)."""
+    return ProtocolError(
+        500,
+        "internal_error",
+        "Internal error",
+        f"The server could not handle this message ({type(exc).__name__}); "
+        "the connection stays open.",
+    )
 
 
 def frame_not_object() -> ProtocolError:
@@ -121,6 +168,14 @@ def missing_context_id() -> ProtocolError:
     )
 
 
+def context_id_too_long(limit: int) -> ProtocolError:
+    return _bad(
+        "invalid_request",
+        "Invalid context_id",
+        f"context_id is too long; use at most {limit} characters (e.g. a UUID).",
+    )
+
+
 def missing_transcript() -> ProtocolError:
     return _missing(
         'Every message on a context needs a string transcript (use "" with '
@@ -140,7 +195,7 @@ def context_completed(context_id: str) -> ProtocolError:
     return _bad(
         "context_completed",
         "Context already completed",
-        f"Context {context_id!r} already received continue=false (or was "
+        f"Context {_show(context_id)} already received continue=false (or was "
         "cancelled); start a new context with a new context_id.",
     )
 
@@ -168,6 +223,16 @@ def internal_error(exc: BaseException) -> ProtocolError:
     return ProtocolError(500, "internal_error", "Internal error", f"Synthesis failed: {exc}")
 
 
+def generation_interrupted() -> ProtocolError:
+    """The context's task was cancelled by something other than the client or a shutdown."""
+    return ProtocolError(
+        500,
+        "internal_error",
+        "Generation interrupted",
+        "The server stopped this context unexpectedly; open a new context to continue.",
+    )
+
+
 # ------------------------------------------------------------------ voices (REST)
 def invalid_limit() -> ProtocolError:
     return _bad("invalid_limit", "Invalid limit", "limit must be 1-100.")
@@ -177,7 +242,7 @@ def invalid_cursor(cursor: str) -> ProtocolError:
     return _bad(
         "invalid_cursor",
         "Invalid pagination cursor",
-        f"{cursor!r} is not a voice id; pass the id of a voice from a previous page.",
+        f"{_show(cursor)} is not a voice id; pass the id of a voice from a previous page.",
     )
 
 
@@ -187,7 +252,7 @@ def voice_not_found(voice_id: str) -> ProtocolError:
         404,
         "voice_not_found",
         "Voice not found",
-        f"No voice with id {voice_id!r}; list voices with GET /voices.",
+        f"No voice with id {_show(voice_id)}; list voices with GET /voices.",
     )
 
 
@@ -196,7 +261,7 @@ def unknown_model(model_id: object) -> ProtocolError:
     return _bad(
         "invalid_model_id",
         "Unknown model",
-        f"Model {model_id!r} is not available. Use one of sonic-latest, sonic-3.5, sonic-3, "
+        f"Model {_show(model_id)} is not available. Use one of sonic-latest, sonic-3.5, sonic-3, "
         "sonic-2, sonic-turbo, sonic (dated variants such as sonic-3-2025-10-27 also work).",
     )
 
@@ -205,7 +270,7 @@ def unsupported_voice_mode(mode: object) -> ProtocolError:
     return _bad(
         "invalid_voice",
         "Unsupported voice mode",
-        f"voice mode {mode!r} is not supported by the local server; "
+        f"voice mode {_show(mode)} is not supported by the local server; "
         'pass a voice id string or {"mode": "id", "id": "<voice id>"}.',
     )
 
@@ -225,7 +290,7 @@ def unknown_voice(voice_id: str, available: Iterable[str]) -> ProtocolError:
         404,
         "voice_not_found",
         "Voice not found",
-        f"Voice {voice_id!r} does not exist on this local server. Available voice ids: "
+        f"Voice {_show(voice_id)} does not exist on this local server. Available voice ids: "
         + ", ".join(available)
         + ". List them with GET /voices.",
     )
@@ -245,7 +310,7 @@ def _unsupported(what: str, value: object, use: str, where: str = "") -> Protoco
     return _bad(
         "unsupported_" + what.lower().replace(" ", "_"),
         f"Unsupported {what.lower()}",
-        f"{what} {value!r} is not supported{where}; use {use}.",
+        f"{what} {_show(value)} is not supported{where}; use {use}.",
     )
 
 
@@ -266,7 +331,7 @@ def invalid_speed(speed: str) -> ProtocolError:
     return _bad(
         "invalid_request",
         "Invalid speed",
-        f"speed {speed!r} is not valid; use slow, normal or fast "
+        f"speed {_show(speed)} is not valid; use slow, normal or fast "
         "(or generation_config.speed between 0.6 and 1.5).",
     )
 
@@ -277,3 +342,31 @@ def invalid_generation_config() -> ProtocolError:
 
 def invalid_number(name: str, lo: float, hi: float) -> ProtocolError:
     return _bad("invalid_request", f"Invalid {name}", f"{name} must be a number in [{lo}, {hi}].")
+
+
+def out_of_range(name: str, value: object, lo: float, hi: float) -> ProtocolError:
+    """A number outside its allowed range (NaN and infinities included): never clamped."""
+    return _bad(
+        "invalid_request",
+        f"Invalid {name}",
+        f"{name} {_show(value)} is out of range; use a number from {lo:g} to {hi:g}.",
+    )
+
+
+def invalid_buffer_delay(value: object) -> ProtocolError:
+    return _bad(
+        "invalid_request",
+        "Invalid max_buffer_delay_ms",
+        f"max_buffer_delay_ms {_show(value)} is not valid; use a whole number of "
+        "milliseconds from 0 to 5000 (0 = no server buffering; default 3000).",
+    )
+
+
+def not_boolean(name: str, value: object) -> ProtocolError:
+    """A flag such as ``continue`` sent as something other than a JSON boolean."""
+    return _bad(
+        "invalid_request",
+        f"Invalid {name}",
+        f"{name} must be true or false (a JSON boolean, not a string or number); "
+        f"got {_show(value)}.",
+    )

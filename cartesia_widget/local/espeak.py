@@ -131,7 +131,9 @@ class _Espeak:
             return self._voice_ok[key]
 
     def synthesize(self, text: str, voice: str, wpm: int) -> SynthResult:
-        data = text.encode("utf-8")
+        # A lone surrogate (valid in a JSON string) becomes "?": one character for one, so
+        # espeak's character positions still index ``text``.
+        data = text.encode("utf-8", "replace")
         with self.lock:
             if not self.set_voice(voice):
                 raise ValueError(f"espeak-ng has no voice {voice!r}")

@@ -4,6 +4,8 @@ Owns ``Renderer`` (stateful, one per context or ``/tts/bytes`` request) and ``EX
 the two worker threads that render: ``render`` and ``flush`` are called there through
 ``in_executor`` (``/tts/bytes`` flushes on the loop), never on two threads at once for
 one renderer. The espeak-ng engine serialises the actual synthesis behind its own lock.
+``off_loop`` sends other work that grows with a client's text (parsing a large frame,
+splitting a long transcript) to the same threads, so the event loop never stalls on it.
 """
 
 from __future__ import annotations
@@ -23,15 +25,25 @@ from .resampler import Resampler
 from .settings import GenerationSettings
 from .transcript import words_with_spans
 
-__all__ = ["EXECUTOR", "Rendered", "Renderer", "in_executor"]
+__all__ = ["EXECUTOR", "INLINE_LIMIT", "Rendered", "Renderer", "in_executor", "off_loop"]
 
 EXECUTOR = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cartesia-local-tts")
+#: Work on a text of up to this many characters (or bytes) runs inline on the loop (well
+#: under a millisecond); larger texts go to ``EXECUTOR``.
+INLINE_LIMIT = 16 * 1024
 _T = TypeVar("_T")
 
 
 def in_executor(fn: Callable[..., _T], *args: Any) -> asyncio.Future[_T]:
     """Run ``fn(*args)`` on ``EXECUTOR``; await the result on the running loop."""
     return asyncio.get_running_loop().run_in_executor(EXECUTOR, fn, *args)
+
+
+async def off_loop(size: int, fn: Callable[..., _T], *args: Any) -> _T:
+    """``fn(*args)``, whose cost grows with ``size``: inline when small, else on ``EXECUTOR``."""
+    if size <= INLINE_LIMIT:
+        return fn(*args)
+    return await in_executor(fn, *args)
 
 
 @dataclass

@@ -1,13 +1,16 @@
 """The REST endpoints: ``/``, ``/voices``, ``/voices/{id}``, ``/tts/bytes``, ``/access-token``.
 
-Owns ``Rest``: one aiohttp handler per endpoint, every one behind the API-key check, and
-``routes()`` to mount them. Handlers run on the server's asyncio loop; ``/tts/bytes``
-renders on the render executor's threads.
+Owns ``Rest``: one aiohttp handler per endpoint, every one behind the API-key check (and
+the API-version check when a version is given), and ``routes()`` to mount them. Handlers
+run on the server's asyncio loop; ``/tts/bytes`` renders on the render executor's threads,
+and a large body is parsed there too. A body must arrive within the HTTP idle timeout.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
@@ -18,9 +21,10 @@ from . import errors
 from .auth import MAX_TOKEN_SECONDS, Auth
 from .catalogue import VOICES, LocalVoice, find_voice
 from .errors import API_VERSION, ProtocolError, error_response
-from .render import Rendered, Renderer, in_executor
+from .render import Rendered, Renderer, in_executor, off_loop
 from .settings import GenerationSettings, parse_settings, require_transcript
 from .transcript import TextBuffer
+from .version import check_version
 
 __all__ = ["Rest"]
 
@@ -30,10 +34,12 @@ _CONTENT_TYPES = {"wav": "audio/wav"}
 
 
 class Rest:
-    """The REST API of a ``LocalServer`` (``auth`` decides who may call it)."""
+    """The REST API of a ``LocalServer`` (``auth`` decides who may call it; a request body
+    must arrive within ``body_timeout`` seconds)."""
 
-    def __init__(self, auth: Auth) -> None:
+    def __init__(self, auth: Auth, body_timeout: float = 60.0) -> None:
         self.auth = auth
+        self.body_timeout = body_timeout
 
     def routes(self) -> list[web.RouteDef]:
         guard = self._guard
@@ -50,6 +56,10 @@ class Rest:
         async def guarded(request: web.Request) -> web.StreamResponse:
             if not self.auth.authorized(request):
                 return error_response(errors.unauthorized())
+            try:
+                check_version(request, required=False)
+            except ProtocolError as err:
+                return error_response(err)
             return await handler(request)
 
         return guarded
@@ -99,12 +109,11 @@ class Rest:
 
     async def tts_bytes(self, request: web.Request) -> web.StreamResponse:
         try:
-            settings, transcript = _parse_tts_body(await _json_body(request))
+            body = await self._body(request)
+            settings, segments = await off_loop(len(body), _prepare_tts, body)
         except ProtocolError as err:
             return error_response(err)
-        buf = TextBuffer()
-        buf.add(transcript)
-        audio = _render(Renderer(settings), buf.take_all())
+        audio = _render(Renderer(settings), segments)
         ctype = _CONTENT_TYPES.get(settings.container, "application/octet-stream")
         if settings.container == "wav":
             return web.Response(body=await _wav(settings, audio), content_type=ctype)
@@ -114,6 +123,12 @@ class Rest:
             await resp.write(r.audio)
         await resp.write_eof()
         return resp
+
+    async def _body(self, request: web.Request) -> bytes:
+        try:
+            return await asyncio.wait_for(request.read(), self.body_timeout)
+        except asyncio.TimeoutError:
+            raise errors.body_timeout(self.body_timeout) from None
 
 
 # ------------------------------------------------------------------ /voices
@@ -154,19 +169,20 @@ def _matches(voice: LocalVoice, text: str) -> bool:
 
 
 # ------------------------------------------------------------------ /tts/bytes
-async def _json_body(request: web.Request) -> dict[str, Any]:
+def _prepare_tts(raw: bytes) -> tuple[GenerationSettings, list[str]]:
+    """The settings and text segments of a ``/tts/bytes`` body (``ProtocolError`` if bad)."""
     try:
-        body = await request.json()
+        body: Any = json.loads(raw)
+    except RecursionError:
+        raise errors.json_too_deep() from None
     except ValueError:
         raise errors.malformed_body() from None
     if not isinstance(body, dict):
         raise errors.body_not_object()
-    return body
-
-
-def _parse_tts_body(body: dict[str, Any]) -> tuple[GenerationSettings, str]:
     settings = parse_settings(body, websocket=False)
-    return settings, require_transcript(body.get("transcript"))
+    buf = TextBuffer()
+    buf.add(require_transcript(body.get("transcript")))
+    return settings, buf.take_all()
 
 
 async def _render(renderer: Renderer, segments: list[str]) -> AsyncIterator[Rendered]:

@@ -2,10 +2,11 @@
 
 Owns the server's lifecycle (a background thread running its own asyncio loop; ``start``
 returns once the port listens, ``stop`` closes live connections and joins the thread), the
-assembly of the aiohttp app (REST routes from ``rest``, ``/tts/websocket``), and the
-WebSocket handshake (injected refusal, API key, API version). Its keyword arguments build
-the ``Auth``, ``Pacing`` and ``Faults`` objects the other modules use. ``start``/``stop``
-run on the caller's thread; everything else on the server's loop.
+assembly of the aiohttp app (REST routes from ``rest``, ``/tts/websocket``), the
+WebSocket handshake (injected refusal, API key, API version) and the idle timeouts (HTTP
+keep-alive and request headers here, WebSockets in ``connection``). Its keyword arguments
+build the ``Auth``, ``Pacing`` and ``Faults`` objects the other modules use.
+``start``/``stop`` run on the caller's thread; everything else on the server's loop.
 """
 
 from __future__ import annotations
@@ -23,16 +24,21 @@ from aiohttp import web
 
 from . import errors, espeak
 from .auth import Auth
-from .connection import Connection, has_version, serve
+from .connection import Connection, serve
 from .context import Pacing
-from .errors import error_response
+from .errors import ProtocolError, error_response
 from .faults import Faults
 from .render import in_executor
 from .rest import Rest
+from .version import check_version
 
 __all__ = ["LocalServer"]
 
 _MAX_BODY = 16 * 1024 * 1024
+#: Cartesia closes WebSockets idle for about five minutes.
+DEFAULT_IDLE_TIMEOUT = 300.0
+#: The longest an HTTP connection may wait for (the rest of) a request, keep-alive included.
+HTTP_IDLE_TIMEOUT = 60.0
 _K = TypeVar("_K")
 
 
@@ -58,6 +64,10 @@ class LocalServer:
         fault_connections: the fault knobs above apply to the first N WebSocket connections
             only (``None`` = every connection), so a test can check recovery.
         seed: seed for the jitter random generator.
+        idle_timeout: close a WebSocket after this many seconds without a message while
+            none of its contexts is open (code 1000), as Cartesia does after about five
+            minutes; ``None`` never does. HTTP connections waiting for (the rest of) a
+            request are closed after ``min(idle_timeout, 60)`` seconds.
     """
 
     def __init__(
@@ -76,11 +86,15 @@ class LocalServer:
         drop_after_chunks: int | None = None,
         fault_connections: int | None = None,
         seed: int | None = None,
+        idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
     ) -> None:
+        if idle_timeout is not None and not idle_timeout > 0:
+            raise ValueError("idle_timeout must be > 0 seconds or None")
         knobs = dict(locals())  # the arguments by name: Pacing and Faults take theirs
         self.pacing = _from_knobs(Pacing, knobs, random=random.Random(seed))
         self.faults = _from_knobs(Faults, knobs)
         self.auth = Auth(api_key if api_key is not None else secrets.token_urlsafe(24))
+        self.idle_timeout = idle_timeout
         self.host = "127.0.0.1"
         self.port = port
         self.connections_served = 0
@@ -163,9 +177,12 @@ class LocalServer:
     async def _startup(self) -> None:
         await in_executor(espeak.warm_up)
         app = web.Application(client_max_size=_MAX_BODY)
-        app.router.add_routes(Rest(self.auth).routes())
+        http_idle = min(self.idle_timeout or HTTP_IDLE_TIMEOUT, HTTP_IDLE_TIMEOUT)
+        app.router.add_routes(Rest(self.auth, http_idle).routes())
         app.router.add_get("/tts/websocket", self._websocket)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, keepalive_timeout=http_idle
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
         await site.start()
@@ -185,9 +202,11 @@ class LocalServer:
             return errors.handshake_rejected(status)
         if not self.auth.authorized(request):
             return error_response(errors.unauthorized())
-        if not has_version(request):
-            return error_response(errors.missing_version())
-        return await serve(request, faults, self.pacing, self._live)
+        try:
+            check_version(request, required=True)
+        except ProtocolError as err:
+            return error_response(err)
+        return await serve(request, faults, self.pacing, self._live, self.idle_timeout)
 
 
 def _from_knobs(cls: type[_K], knobs: Mapping[str, Any], **extra: Any) -> _K:

@@ -2,26 +2,40 @@
 
 Owns ``GenerationSettings`` and ``parse_settings`` (model, voice, output format, speed,
 volume, timestamps, buffer delay; checked in that order, first failure raised as a
-``ProtocolError``) and ``require_transcript``. Pure functions: called on the server's
-asyncio loop by the REST ``/tts/bytes`` handler and for the first frame of a context.
+``ProtocolError``), ``parse_flags`` (the per-frame booleans ``cancel``, ``continue`` and
+``flush``) and ``require_transcript``. Types are strict, as on a real API: flags must be
+JSON booleans, numbers must lie in their range (never clamped). Pure functions: called on
+the server's asyncio loop (``require_transcript`` of a long text on the render executor)
+by the REST ``/tts/bytes`` handler and for the frames of a context.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..pcm import ENCODINGS, SAMPLE_RATES
 from . import errors
 from .catalogue import VOICES, LocalVoice, find_voice
 from .transcript import is_speakable
 
-__all__ = ["GenerationSettings", "parse_settings", "require_transcript", "MODEL_PATTERN"]
+__all__ = [
+    "DEFAULT_BUFFER_DELAY_MS",
+    "Flags",
+    "GenerationSettings",
+    "MODEL_PATTERN",
+    "parse_flags",
+    "parse_settings",
+    "require_transcript",
+]
 
 MODEL_PATTERN = re.compile(r"^sonic(-[A-Za-z0-9.]+)*$")
 _LEGACY_SPEED = {"slowest": 0.6, "slow": 0.8, "normal": 1.0, "fast": 1.25, "fastest": 1.5}
 _REQUIRED = ("model_id", "voice", "output_format")
+DEFAULT_BUFFER_DELAY_MS = 3000
+MAX_BUFFER_DELAY_MS = 5000
 
 
 @dataclass
@@ -46,8 +60,10 @@ def parse_settings(req: dict[str, Any], *, websocket: bool) -> GenerationSetting
     voice = _voice(req["voice"])
     container, encoding, sample_rate = _output_format(req["output_format"], websocket)
     speed, volume = _speed_and_volume(req)
-    delay = req.get("max_buffer_delay_ms")
-    delay_ms = 3000 if delay is None else int(_number(delay, "max_buffer_delay_ms", 0, 5000))
+    delay_ms = _buffer_delay(req.get("max_buffer_delay_ms"))
+    add_timestamps = _flag(req, "add_timestamps")
+    add_phoneme_timestamps = _flag(req, "add_phoneme_timestamps")
+    _flag(req, "use_normalized_timestamps")  # accepted (and checked), not used offline
     language = req.get("language")
     return GenerationSettings(
         model_id=model_id,
@@ -58,10 +74,45 @@ def parse_settings(req: dict[str, Any], *, websocket: bool) -> GenerationSetting
         language=language if isinstance(language, str) else None,
         speed=speed,
         volume=volume,
-        add_timestamps=bool(req.get("add_timestamps")),
-        add_phoneme_timestamps=bool(req.get("add_phoneme_timestamps")),
+        add_timestamps=add_timestamps,
+        add_phoneme_timestamps=add_phoneme_timestamps,
         max_buffer_delay_ms=delay_ms,
     )
+
+
+class Flags(NamedTuple):
+    """The per-frame booleans of a WebSocket message (absent or null = false)."""
+
+    cancel: bool
+    cont: bool
+    flush: bool
+
+
+def parse_flags(req: dict[str, Any]) -> Flags:
+    """``cancel``, ``continue`` and ``flush`` of a frame; ``not_boolean`` unless booleans."""
+    return Flags(_flag(req, "cancel"), _flag(req, "continue"), _flag(req, "flush"))
+
+
+def _flag(req: dict[str, Any], name: str) -> bool:
+    value = req.get(name)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise errors.not_boolean(name, value)
+    return value
+
+
+def _buffer_delay(value: Any) -> int:
+    """``max_buffer_delay_ms``: a whole number of ms in [0, 5000] (3000 when absent)."""
+    if value is None:
+        return DEFAULT_BUFFER_DELAY_MS
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise errors.invalid_buffer_delay(value)
+    if not 0 <= value <= MAX_BUFFER_DELAY_MS:
+        raise errors.invalid_buffer_delay(value)
+    return value
 
 
 def require_transcript(transcript: Any) -> str:
@@ -145,6 +196,13 @@ def _speed_and_volume(req: dict[str, Any]) -> tuple[float, float]:
 
 
 def _number(value: Any, name: str, lo: float, hi: float) -> float:
+    """``value`` as a float when it is a number in [lo, hi]; otherwise an error naming them."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise errors.invalid_number(name, lo, hi)
-    return min(hi, max(lo, float(value)))
+    try:
+        number = float(value)
+    except OverflowError:  # an integer too large for a float
+        number = math.inf
+    if not lo <= number <= hi:  # NaN fails too
+        raise errors.out_of_range(name, value, lo, hi)
+    return number
