@@ -51,7 +51,11 @@ __all__ = [
 
 
 def load_ipython_extension(ipython) -> None:  # noqa: ANN001 - IPython's shell
-    """`%load_ext cartesia_widget` registers %%speak, %speak, %%speak_output and %speak_stop."""
+    """`%load_ext cartesia_widget` registers %%speak, %speak, %%speak_output and
+    %speak_stop, shows the page's speech engine and opens the connection, so that the
+    first `%%speak` pays for neither."""
+    from .engine import warm_up
     from .magic import SpeakMagics
 
     ipython.register_magics(SpeakMagics)
+    warm_up()

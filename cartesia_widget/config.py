@@ -3,6 +3,8 @@
 Resolution order, per setting: `configure(...)`, then the environment
 (`CARTESIA_API_KEY`, `CARTESIA_BASE_URL`, `CARTESIA_WEBSOCKET_URL`), then the
 embedded offline server (started on first use when neither a key nor a URL is set).
+`embed` (keep each utterance's recording in the notebook) comes from `configure`
+or `CARTESIA_WIDGET_EMBED=1`, so a docs build can turn it on without editing notebooks.
 The API key lives only in the kernel: it is never put in widget state, a
 message to the browser, a log line or an error text (`Backend.__repr__` masks it).
 """
@@ -55,6 +57,7 @@ class ConfigError(ValueError):
 
 
 _overrides: dict[str, str | None] = {}
+_embed: bool | None = None  # configure(embed=...); None: the environment decides
 _lock = threading.Lock()
 _offline_server = None  # the embedded LocalServer, once started
 
@@ -64,12 +67,19 @@ def configure(
     api_key: str | None = None,
     base_url: str | None = None,
     websocket_url: str | None = None,
+    embed: bool | None = None,
 ) -> None:
     """Set the key and/or server URLs for this kernel (overrides the environment).
 
     Pass `""` to forget a value set earlier (the environment applies again).
     Utterances already running keep their connection; the next one uses the new settings.
+    `embed=True` keeps every utterance's recording in the notebook (see `speak`).
     """
+    global _embed
+    if embed is not None:
+        if not isinstance(embed, bool):
+            raise ConfigError(f"embed must be True or False, got {embed!r}.")
+        _embed = embed
     with _lock:
         for name, value in (
             ("api_key", api_key),
@@ -80,6 +90,13 @@ def configure(
                 _overrides.pop(name, None)
             elif value is not None:
                 _overrides[name] = value
+
+
+def embed_default() -> bool:
+    """Whether utterances keep their recording in the notebook unless told otherwise."""
+    if _embed is not None:
+        return _embed
+    return os.environ.get("CARTESIA_WIDGET_EMBED", "").lower() in ("1", "true", "yes")
 
 
 def websocket_url_for(base_url: str) -> str:

@@ -36,6 +36,9 @@ def _parser(prog: str = "%%speak") -> _Parser:
             kind = option.kind if option.kind in (int, float) else str
             p.add_argument(*flags, dest=name, type=kind, help=option.help)
     p.add_argument("-w", "--wait", action="store_true", help="block until playback has ended")
+    p.add_argument(
+        "--embed", action="store_true", help="keep the speech in the notebook, playable offline"
+    )
     p.add_argument("text", nargs="*", help="the text (line form)")
     return p
 
@@ -73,7 +76,7 @@ class SpeakMagics(Magics):
 
         %%speak [--voice ID] [--model M] [--language L] [--speed S] [--volume V]
                 [--emotion E] [--sample-rate R] [--encoding E] [--timestamps]
-                [--timeout SECONDS] [--lead SECONDS] [--wait]
+                [--timeout SECONDS] [--lead SECONDS] [--wait] [--embed]
         Text with {name} is filled from notebook variables.
         """
         args = _parse(line)
@@ -88,7 +91,7 @@ class SpeakMagics(Magics):
                     "Put the text in the cell body."
                 )
             text = interpolate(cell, self.shell.user_ns).strip()
-        utterance = speak(text, **_options(args))
+        utterance = speak(text, embed=args.embed or None, **_options(args))
         SpeakMagics.last = utterance
         if args.wait:
             wait_or_stop(utterance)
@@ -108,7 +111,7 @@ class SpeakMagics(Magics):
                 f"%%speak_output: unexpected words on the magic line: {' '.join(args.text)!r}. "
                 "The cell body is the code to run."
             )
-        speech = stream(**_options(args))
+        speech = stream(embed=args.embed or None, **_options(args))
         SpeakMagics.last = speech.utterance
         with printed_to(speech.push):
             result = self.shell.run_cell(cell)

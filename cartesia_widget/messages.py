@@ -25,6 +25,7 @@ class ChunkMessage(TypedDict):
     seq: int
     sample_rate: int
     t_kernel: float
+    lead: float | None
 
 
 class EndMessage(TypedDict):
@@ -95,7 +96,12 @@ BrowserMessage = StopRequest | SpeakRequest | ReplayRequest | FirstAudioReport |
 
 
 def chunk(
-    stream: str, seq: int, sample_rate: int, t_kernel: float, audio: np.ndarray
+    stream: str,
+    seq: int,
+    sample_rate: int,
+    t_kernel: float,
+    audio: np.ndarray,
+    lead: float | None = None,
 ) -> tuple[ChunkMessage, list[bytes]]:
     """A chunk message and its buffer (contiguous little-endian float32 bytes)."""
     content: ChunkMessage = {
@@ -104,6 +110,7 @@ def chunk(
         "seq": seq,
         "sample_rate": sample_rate,
         "t_kernel": t_kernel,
+        "lead": lead,
     }
     return content, [np.ascontiguousarray(audio, dtype="<f4").tobytes()]
 

@@ -176,11 +176,11 @@ class SpeechOptions(TypedDict, total=False):
         ),
     ]
     lead: Annotated[
-        float,
+        float | None,
         _option(
-            0.04,
-            "seconds of audio the browser schedules ahead when playback starts; raise it for "
-            "slow or remote connections",
+            None,
+            "seconds of audio the browser schedules ahead when playback starts; by default "
+            "the page learns the smallest lead that plays without gaps",
             0.3,
             bounds=(0.005, 2.0),
         ),

@@ -21,9 +21,9 @@ import numpy as np
 
 from . import messages
 
-#: Minimum seconds between two chunk messages: ≤ 50 messages/s, far below Jupyter's
-#: IOPub limit of 1000 messages/s.
-MIN_CHUNK_INTERVAL = 0.02
+#: Minimum seconds between two chunk messages: ≤ 100 messages/s, far below Jupyter's
+#: IOPub limit of 1000 messages/s, and short enough not to delay a real-time stream.
+MIN_CHUNK_INTERVAL = 0.01
 
 
 class Sink(Protocol):
@@ -39,6 +39,7 @@ class _Item:
     sample_rate: int
     samples: np.ndarray | None  # None: the stream's end
     on_sent: Callable[[], None] | None = None
+    lead: float | None = None
 
 
 class Outbox:
@@ -63,8 +64,9 @@ class Outbox:
         sample_rate: int,
         samples: np.ndarray,
         on_sent: Callable[[], None] | None = None,
+        lead: float | None = None,
     ) -> None:
-        self._put(_Item(sink, stream, sample_rate, samples, on_sent))
+        self._put(_Item(sink, stream, sample_rate, samples, on_sent, lead))
 
     def end(self, sink: Sink, stream: str, sample_rate: int) -> None:
         self._put(_Item(sink, stream, sample_rate, None))
@@ -128,7 +130,7 @@ class Outbox:
             else:
                 samples = np.concatenate([item.samples for item in batch])
                 content, buffers = messages.chunk(
-                    head.stream, seq, head.sample_rate, time.time(), samples
+                    head.stream, seq, head.sample_rate, time.time(), samples, head.lead
                 )
                 head.sink.send(content, buffers)
                 with self._lock:

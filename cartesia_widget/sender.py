@@ -8,7 +8,10 @@ with `buffering="server"`, pushes them as they come and lets the server
 buffer. Sending never waits for audio and reading audio never waits for the
 rest of the text. At the end of the input it sends `no_more_inputs`; if the
 input had no words at all it sends nothing (Cartesia refuses an empty first
-transcript) and says so in `silent`.
+transcript) and says so in `silent`. It keeps at most `AHEAD_SECONDS` of
+speech pushed beyond the audio received: a long text is not flooded onto the
+socket (which would delay the first audio and fill the server's buffers),
+and stopping leaves little generated in vain.
 
 Threads: created, started and joined by the streaming thread, which also
 calls `answered()` after each event and reads `quiet()`, `done`, `error` and
@@ -27,6 +30,10 @@ from .text_input import FLUSH, TextInput
 
 #: Seconds without a new piece after which the speech counts as waiting for text.
 WAITING_AFTER = 0.25
+#: Seconds of speech pushed ahead of the audio received, at most, …
+AHEAD_SECONDS = 20.0
+#: … counting generously this many characters per second of speech.
+CHARS_PER_SECOND = 25.0
 
 
 class Sender:
@@ -38,12 +45,17 @@ class Sender:
         language: str | None,
         buffering: str,
         on_waiting: Callable[[bool], None],
+        heard: Callable[[], float] = lambda: float("inf"),
+        pushed: Callable[[], None] = lambda: None,
     ) -> None:
         self._ctx = ctx
         self._input = text_input
         self._language = language
         self._buffering = buffering
         self._on_waiting = on_waiting
+        self._heard = heard  # seconds of audio received so far
+        self._pushed = pushed  # told after each push
+        self._sent_chars = 0
         self._waiting = False
         self._cancelled = False
         self._pushes = 0
@@ -141,8 +153,14 @@ class Sender:
             self._push_one(text)
 
     def _push_one(self, text: str, **flags: bool) -> None:
+        while (
+            self._sent_chars > (self._heard() + AHEAD_SECONDS) * CHARS_PER_SECOND and not self._over
+        ):
+            time.sleep(0.02)  # far enough ahead: let the audio catch up
         self._ctx.push(text, **flags)
         self._pushes += 1
+        self._sent_chars += len(text)
+        self._pushed()
 
     def _end(self) -> None:
         self._set_waiting(False)

@@ -65,6 +65,7 @@ def start(source: Source, into: TextInput) -> None:
     elif isinstance(source, AsyncIterable):
         _start_async(source, into, _running_loop())
     else:
+        into.fed_by_thread = True
         threading.Thread(
             target=_read, args=(source, into), name="cartesia-widget-source", daemon=True
         ).start()
@@ -117,6 +118,7 @@ def _start_async(
         into.loop = loop
         loop.call_soon_threadsafe(lambda: loop.create_task(_cancellable(source, into)))
     else:
+        into.fed_by_thread = True
         threading.Thread(
             target=lambda: asyncio.run(_cancellable(source, into)),
             name="cartesia-widget-source",

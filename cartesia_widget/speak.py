@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .engine import engine
 from .options import SpeechOptions
 from .sources import Source
 from .streamer import streamer
@@ -13,36 +14,50 @@ from .widget import Player
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+#: How long `speak()` lets the first request go out before it builds the player, seconds.
+REQUEST_WAIT = 0.01
+
 
 def speak(
-    text: Source, *, display: bool = True, wait: bool = False, **options: Unpack[SpeechOptions]
+    text: Source,
+    *,
+    display: bool = True,
+    wait: bool = False,
+    embed: bool | None = None,
+    **options: Unpack[SpeechOptions],
 ) -> Utterance:
     """Speak `text` in the browser while it is being generated; returns its handle.
 
     `text` is a str, or an iterable of str pieces (a generator, an LLM's stream
     mapped to text), read on a background thread, or an async iterable of str,
     read on the kernel's event loop: the speech starts while the text is still
-    being written. `options` are the speech options (see `SpeechOptions`: voice, model,
-    language, speed, volume, emotion, sample_rate, encoding, timestamps,
-    timeout, lead). With `display=True` (the default) a `Player` is shown in the
-    cell's output. The call returns at once; `wait=True` blocks until playback
-    has ended (and stops the speech if the kernel is interrupted meanwhile).
+    being written. `options` are the speech options (see `SpeechOptions`). With
+    `display=True` (the default) a `Player` is shown in the cell's output;
+    `embed=True` also keeps the finished speech in the notebook, playable without
+    a kernel (default: `configure(embed=...)` or CARTESIA_WIDGET_EMBED). The call
+    returns at once; `wait=True` blocks until playback has ended (and stops the
+    speech if the kernel is interrupted meanwhile).
     """
-    utterance = start(Utterance(text, options), display=display)
+    utterance = start(Utterance(text, options), display=display, embed=embed)
     if wait:
         wait_or_stop(utterance)
     return utterance
 
 
-def start(utterance: Utterance, *, display: bool) -> Utterance:
+def start(utterance: Utterance, *, display: bool, embed: bool | None = None) -> Utterance:
     """Queue `utterance`, shown in a new `Player` in the cell's output if `display`."""
     if not display:
         return streamer().submit(utterance)
     from IPython.display import display as show
 
-    player = Player(sample_rate=utterance.sample_rate, lead=utterance.options["lead"])
+    idle = streamer().idle
+    streamer().submit(utterance, engine())
+    if idle:  # let the request go out before the player is made: building it holds the GIL
+        utterance._requested.wait(REQUEST_WAIT)
+    player = Player() if embed is None else Player(embed=embed)
+    player._adopt(utterance)
     show(player)
-    return player.play(utterance)
+    return utterance
 
 
 def wait_or_stop(utterance: Utterance) -> Utterance:

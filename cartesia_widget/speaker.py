@@ -16,9 +16,8 @@ import traitlets
 from . import main_thread
 from .config import resolve_backend
 from .options import SpeechOptions, validate
-from .pcm import ENCODINGS, SAMPLE_RATES, wav_bytes
+from .pcm import ENCODINGS, SAMPLE_RATES
 from .sources import Source
-from .streamer import streamer
 from .utterance import Utterance
 from .voices import voices as list_voices
 from .widget import STATIC, SpeechWidget, option_trait
@@ -32,8 +31,6 @@ MODELS = ["sonic-3", "sonic-3.5", "sonic-latest", "sonic-2", "sonic-turbo"]
 MODEL_FEATURES = {"sonic-3": ["speed", "volume", "emotion"]}
 GENERATION_CONTROLS = ("speed", "volume", "emotion")
 EMOTIONS = ["neutral", "calm", "happy", "content", "excited", "curious", "sad", "angry", "scared"]
-#: Seconds of audio per chunk message when a finished utterance is sent again (replay).
-REPLAY_CHUNK_SECONDS = 0.5
 
 
 class Speaker(SpeechWidget):
@@ -42,19 +39,21 @@ class Speaker(SpeechWidget):
     _esm = STATIC / "speaker.js"
 
     text = traitlets.Unicode("").tag(sync=True)
-    # The speech options (sample_rate and lead come from SpeechWidget).
+    # The speech options.
     voice = option_trait("voice")
     model = option_trait("model")
     language = option_trait("language")
     speed = option_trait("speed")
     volume = option_trait("volume")
     emotion = option_trait("emotion")
+    sample_rate = option_trait("sample_rate")
     encoding = option_trait("encoding")
     #: On by default here: the captions highlight each word as it is spoken.
     timestamps = option_trait("timestamps", default=True)
     timeout = option_trait("timeout")
     buffering = option_trait("buffering")
     max_buffer_delay_ms = option_trait("max_buffer_delay_ms")
+    lead = option_trait("lead")
     # What the controls offer.
     #: Voices of the backend in use: id, name, language, gender, description.
     voices = traitlets.List(traitlets.Dict()).tag(sync=True)
@@ -64,18 +63,11 @@ class Speaker(SpeechWidget):
     sample_rates = traitlets.List(traitlets.Int(), default_value=list(SAMPLE_RATES)).tag(sync=True)
     encodings = traitlets.List(traitlets.Unicode(), default_value=list(ENCODINGS)).tag(sync=True)
     # What it shows.
-    #: Id of the utterance the widget shows.
-    stream = traitlets.Unicode("").tag(sync=True)
     #: Its latency breakdown (see Utterance.metrics).
     metrics = traitlets.Dict().tag(sync=True)
-    #: Keep the finished utterance in widget state as 16-bit WAV (`wav`), so a saved
-    #: notebook replays without a kernel. Off by default: notebooks stay small.
-    embed = traitlets.Bool(False).tag(sync=True)
-    wav = traitlets.Bytes(b"").tag(sync=True)
 
     def __init__(self, text: str = "", **kwargs: Any) -> None:
         super().__init__(text=text, **kwargs)
-        self._replays = 0
         threading.Thread(
             target=self._load_voices, name="cartesia-widget-voices", daemon=True
         ).start()
@@ -110,26 +102,9 @@ class Speaker(SpeechWidget):
     def play(self, utterance: Utterance) -> Utterance:
         if self.utterance is not None:
             self.utterance.stop()
-        self.stream = utterance.id
         self.words = []
         self.metrics = {}
-        self.wav = b""
         return super().play(utterance)
-
-    def replay(self) -> None:
-        """Send the last finished utterance to the browser again (e.g. after a page reload)."""
-        u = self.utterance
-        if u is None or u.duration == 0:
-            self.error = "Nothing to replay yet: speak something first."
-            return
-        self._replays += 1
-        stream = f"{u.id}-replay{self._replays}"
-        audio = u.audio
-        step = int(REPLAY_CHUNK_SECONDS * u.sample_rate)
-        outbox = streamer().outbox
-        for start in range(0, len(audio), step):
-            outbox.chunk(self, stream, u.sample_rate, audio[start : start + step])
-        outbox.end(self, stream, u.sample_rate)
 
     # -- main thread -------------------------------------------------------------------
     def _mirror(self, u: Utterance) -> None:
@@ -138,8 +113,6 @@ class Speaker(SpeechWidget):
             return
         if u.streamed:
             self.text = u.text
-        if u.status == "done" and self.embed and not self.wav:
-            self.wav = wav_bytes(u.audio, u.sample_rate)
 
     def _reported(self, u: Utterance) -> None:
         self.metrics = u.metrics
@@ -151,8 +124,6 @@ class Speaker(SpeechWidget):
                 self.say()
             except ValueError as exc:
                 self.error = str(exc)
-        elif kind == "replay":
-            self.replay()
 
     # -- voices thread -----------------------------------------------------------------
     def _load_voices(self) -> None:

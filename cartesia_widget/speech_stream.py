@@ -102,14 +102,17 @@ class SpeechStream:
         self.__exit__(kind, error, tb)
 
 
-def stream(*, display: bool = True, **options: Unpack[SpeechOptions]) -> SpeechStream:
+def stream(
+    *, display: bool = True, embed: bool | None = None, **options: Unpack[SpeechOptions]
+) -> SpeechStream:
     """A push handle for text you produce yourself; see the module docs.
 
     Takes the options of `speak()`; with `display=True` a `Player` shows the
     text as it arrives. The speech keeps its place in the kernel's queue until
     the text ends.
     """
-    return SpeechStream(start(Utterance(TextInput(), options), display=display))
+    utterance = Utterance(TextInput(), options)
+    return SpeechStream(start(utterance, display=display, embed=embed))
 
 
 class ReadAlong(Generic[T]):
@@ -145,14 +148,18 @@ class ReadAlong(Generic[T]):
 
 
 def read_along(
-    source: T, *, display: bool = True, **options: Unpack[SpeechOptions]
+    source: T,
+    *,
+    display: bool = True,
+    embed: bool | None = None,
+    **options: Unpack[SpeechOptions],
 ) -> ReadAlong[T]:
     """Speak `source`'s pieces and give each back to you once it is handed to the speech.
 
     `for piece in read_along(gen)` for an iterable, `async for` for an async one
     (`async for` also reads a sync iterable). Takes the options of `speak()`.
     """
-    return ReadAlong(source, stream(display=display, **options))
+    return ReadAlong(source, stream(display=display, embed=embed, **options))
 
 
 @contextlib.contextmanager

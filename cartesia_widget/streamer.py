@@ -16,15 +16,25 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import logging
 import threading
+import time
+import weakref
+from collections.abc import Callable
 
-from .config import Backend
+from .config import Backend, resolve_backend
 from .messages import stop as stop_message
 from .outbox import Outbox, Sink
 from .pcm import PcmDecoder
 from .sdk import Connection, Stopped, context_params, is_connection_error, server_error
 from .sender import Sender
 from .utterance import SourceError, SpeechError, Utterance
+
+log = logging.getLogger(__name__)
+
+#: A connection idle this long is replaced before use: Cartesia closes idle sockets after
+#: about 5 minutes, and a dead socket must not cost the next utterance a failed try.
+REOPEN_IDLE = 240.0
 
 
 class Streamer:
@@ -35,6 +45,10 @@ class Streamer:
         self._current: tuple[Utterance, Sink | None] | None = None
         self._thread: threading.Thread | None = None
         self._conn: Connection | None = None
+        self._idle_since = time.monotonic()
+        self._warm_up: Callable[[Backend], None] | None = None
+        #: Generated utterances the browser may still be playing (stop_all silences them).
+        self._sounding: weakref.WeakSet[Utterance] = weakref.WeakSet()
         self.outbox = Outbox()
 
     # -- caller's thread ---------------------------------------------------------------
@@ -44,21 +58,39 @@ class Streamer:
         utterance._start_input()
         with self._lock:
             self._waiting.append((utterance, sink))
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._run, name="cartesia-widget-stream", daemon=True
-                )
-                self._thread.start()
-            self._wakeup.notify()
+            self._wake()
         return utterance
 
-    def stop_all(self) -> None:
-        """Stop the current utterance and drop every queued one."""
+    @property
+    def idle(self) -> bool:
+        """Whether an utterance submitted now would start at once."""
         with self._lock:
-            pending = list(self._waiting)
+            return self._current is None and not self._waiting
+
+    def warm_up(self, ready: Callable[[Backend], None]) -> None:
+        """Open the connection to the backend now, on the streaming thread, so the first
+        utterance finds it open; `ready(backend)` is called there once it is."""
+        with self._lock:
+            self._warm_up = ready
+            self._wake()
+
+    def _wake(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(
+                target=self._run, name="cartesia-widget-stream", daemon=True
+            )
+            self._thread.start()
+        self._wakeup.notify()
+
+    def stop_all(self) -> None:
+        """Stop the current utterance, drop every queued one, and silence the ones
+        generated but still playing in the browser."""
+        with self._lock:
+            pending = [u for u, _ in self._waiting]
             if self._current is not None:
-                pending.insert(0, self._current)
-        for utterance, _ in pending:
+                pending.insert(0, self._current[0])
+            pending += list(self._sounding)
+        for utterance in pending:
             utterance.stop()
 
     def _stop(self, utterance: Utterance, sink: Sink | None) -> None:
@@ -78,24 +110,39 @@ class Streamer:
     def _run(self) -> None:
         while True:
             with self._lock:
-                while not self._waiting:
+                while not self._waiting and self._warm_up is None:
                     self._current = None
                     if not self._wakeup.wait(timeout=300):
                         self._thread = None
                         return
-                self._current = self._waiting.popleft()
+                warm_up, self._warm_up = self._warm_up, None
+                self._current = self._waiting.popleft() if warm_up is None else None
+            if warm_up is not None:
+                self._warm(warm_up)
+                continue
+            assert self._current is not None
             utterance, sink = self._current
             try:
                 self._speak(utterance, sink)
             except BaseException as exc:  # noqa: BLE001 - never leave a handle hanging
                 utterance._finish("error", SpeechError(type(exc).__name__, str(exc)))
             finally:
+                self._idle_since = time.monotonic()
                 with self._lock:
                     self._current = None
 
+    def _warm(self, ready: Callable[[Backend], None]) -> None:
+        try:
+            backend = resolve_backend()
+            self._connect(backend)
+            ready(backend)
+        except Exception:  # noqa: BLE001 - the first utterance will say what is wrong
+            log.debug("cartesia-widget: warm-up failed", exc_info=True)
+
     def _connect(self, backend: Backend) -> Connection:
         conn = self._conn
-        if conn is not None and (conn.backend != backend or not conn.open):
+        idle = time.monotonic() - self._idle_since > REOPEN_IDLE
+        if conn is not None and (conn.backend != backend or not conn.open or idle):
             conn.close()
             conn = None
         if conn is None:
@@ -163,6 +210,8 @@ class Streamer:
             language=opts["language"],
             buffering=opts["buffering"],
             on_waiting=utterance._set_waiting,
+            heard=lambda: utterance.duration,
+            pushed=utterance._requested.set,
         )
         utterance._set_status("streaming")
         sender.start()
@@ -183,6 +232,9 @@ class Streamer:
             utterance._finish("error", SourceError(failed))
         else:
             utterance._finish("done")
+            if sink is not None:
+                with self._lock:
+                    self._sounding.add(utterance)
 
     def _receive(
         self, conn: Connection, utterance: Utterance, sink: Sink | None, sender: Sender
@@ -211,6 +263,7 @@ class Streamer:
                                 opts["sample_rate"],
                                 samples,
                                 on_sent=utterance._mark_sent,
+                                lead=opts["lead"],
                             )
                 elif event.type == "timestamps" and event.word_timestamps is not None:
                     wt = event.word_timestamps

@@ -44,6 +44,8 @@ class TextInput:
         self.on_text: Callable[[], None] | None = None
         #: The event loop reading an async source into this input, if one does.
         self.loop: asyncio.AbstractEventLoop | None = None
+        #: True when a thread of its own feeds this input: it ends without the main thread.
+        self.fed_by_thread = False
 
     @classmethod
     def complete(cls, text: str) -> TextInput:

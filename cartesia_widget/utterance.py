@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import main_thread
+from . import execution, main_thread
 from .config import OFFLINE_NOTICE, Backend, resolve_backend
 from .deadline import Deadline
 from .options import SpeechOptions, validate
@@ -117,6 +117,8 @@ class Utterance:
         self._generated = threading.Event()
         self._played = threading.Event()
         self._first_sent = threading.Event()
+        #: Set once the first text has been pushed to the server.
+        self._requested = threading.Event()
         self._status = "queued"
         self._finished = False
         self._chunks: list[np.ndarray] = []
@@ -217,8 +219,8 @@ class Utterance:
         error = self.error
         if error is not None:
             raise error
-        if playback and self._audible and self.duration > 0:
-            self._wait_for_playback(deadline)
+        if playback and self._audible and self.duration > 0 and not execution.unattended():
+            self._wait_for_playback(deadline)  # unattended: nobody listens, nothing to wait
         return self
 
     def _wait_for_playback(self, deadline: Deadline) -> None:
@@ -230,7 +232,7 @@ class Utterance:
             lead_ms = self._timings.browser.get("lead_ms")
         if start is None or self._played.is_set():
             return
-        lead = self.options["lead"] if lead_ms is None else lead_ms / 1000.0
+        lead = lead_ms / 1000.0 if lead_ms is not None else self.options["lead"] or 0.05
         end = start + lead + self.duration + PLAYBACK_MARGIN
         left = Deadline(end - time.time()).remaining()
         main_thread.wait(self._played, deadline.remaining(left))

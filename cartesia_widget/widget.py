@@ -7,8 +7,18 @@ kernel's main thread only: the streaming thread's changes are posted there
 (main_thread.py), so a user's `observe` callbacks never run on a background
 thread. The browser's messages arrive on the main thread too (ipywidgets).
 
-Widgets only declare synced state; audio arrives as custom messages
-(messages.py) and is played by the model-level engine in js/engine.ts.
+Widgets only declare synced state and name the stream they show: the audio
+travels through the kernel's `Engine` widget (engine.py) to the page's audio
+engine (js/engine.ts), and each widget's view shows its stream's state.
+
+What a widget leaves in a saved notebook must be true for a reader without a
+kernel: its text fallback says what was spoken and how it ended, and once the
+speech has ended the outputs that show the widget are updated (IPython
+display handles). With `embed`, the finished speech is also kept as a compact
+recording (recording.py): in the widget's state, for Replay without a kernel,
+and as `<audio controls>` with the transcript in an output of its own right
+below the widget — renderers that can show a widget never show its other
+formats, so nbconvert's HTML, nbviewer and GitHub play it from there.
 """
 
 from __future__ import annotations
@@ -21,8 +31,11 @@ from typing import TYPE_CHECKING, Any
 import anywidget
 import traitlets
 
-from . import main_thread
+from . import execution, main_thread
+from .config import embed_default
+from .engine import engine
 from .options import OPTIONS, OptionError, SpeechOptions
+from .recording import audio_html, encode
 from .sources import Source
 from .streamer import streamer
 from .utterance import FINAL, Utterance
@@ -33,6 +46,8 @@ if TYPE_CHECKING:
 STATIC = Path(__file__).parent / "static"
 #: Seconds between two `duration` updates of a widget while audio streams in.
 DURATION_UPDATE_INTERVAL = 0.25
+#: Seconds of audio per chunk message when a finished utterance is sent again (replay).
+REPLAY_CHUNK_SECONDS = 0.5
 
 
 def option_trait(name: str, default: Any = None) -> traitlets.TraitType:
@@ -64,17 +79,28 @@ class SpeechWidget(anywidget.AnyWidget):
     error = traitlets.Unicode("").tag(sync=True)
     #: Seconds of audio generated so far.
     duration = traitlets.Float(0.0).tag(sync=True)
-    #: The rate audio will arrive at: the browser opens its AudioContext ahead of time.
-    sample_rate = option_trait("sample_rate")
-    #: Seconds scheduled ahead when a stream starts (grows after an underrun).
-    lead = option_trait("lead")
+    #: Id of the stream (the utterance) shown; its audio comes through the Engine.
+    stream = traitlets.Unicode("").tag(sync=True)
+    #: Keep the finished speech in the notebook: `recording` in the widget state (Replay
+    #: without a kernel) and `<audio controls>` in the output. Default: `configure(embed=)`
+    #: or CARTESIA_WIDGET_EMBED.
+    embed = traitlets.Bool().tag(sync=True)
+    #: The finished speech as a compact audio file (MP3, or WAV), when `embed`.
+    recording = traitlets.Bytes(b"").tag(sync=True)
+    recording_type = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, **kwargs: Any) -> None:
         main_thread.capture()
+        engine().show()  # the page's engine must be alive before any audio comes
+        kwargs.setdefault("embed", embed_default())
         super().__init__(**kwargs)
         #: The utterance this widget shows (the last one it was given).
         self.utterance: Utterance | None = None
         self._mirror_lock = threading.Lock()
+        self._displays: list[Any] = []  # IPython display handles of the outputs showing it
+        self._recordings: list[Any] = []  # … and of the outputs keeping its recording
+        self._ended_id = ""  # the utterance whose end the outputs show
+        self._replays = 0
         self.on_msg(self._on_message)
 
     @traitlets.validate(*OPTIONS)
@@ -99,29 +125,52 @@ class SpeechWidget(anywidget.AnyWidget):
 
     def play(self, utterance: Utterance) -> Utterance:
         """Show and play `utterance` here: it joins the kernel's queue of speech."""
-        main_thread.capture()
-        self.sample_rate = utterance.sample_rate
-        self.lead = utterance.options["lead"]
-        self._show(utterance)
-        return streamer().submit(utterance, self)
+        streamer().submit(utterance, engine())  # first: the request goes out at once
+        self._adopt(utterance)
+        return utterance
 
     def stop(self) -> None:
         """Stop the utterance this widget shows."""
         if self.utterance is not None:
             self.utterance.stop()
 
+    def replay(self) -> None:
+        """Send the speech shown to the browser again (e.g. after a page reload)."""
+        u = self.utterance
+        if u is None or u.duration == 0:
+            self.error = "Nothing to replay yet: speak something first."
+            return
+        self._replays += 1
+        stream = f"{u.id}-replay{self._replays}"
+        self.stream = stream  # the view follows the replay
+        audio = u.audio
+        step = int(REPLAY_CHUNK_SECONDS * u.sample_rate)
+        outbox, channel = streamer().outbox, engine()
+        for start in range(0, len(audio), step):
+            outbox.chunk(channel, stream, u.sample_rate, audio[start : start + step])
+        outbox.end(channel, stream, u.sample_rate)
+
     # -- the binding -----------------------------------------------------------------------
+    def _adopt(self, utterance: Utterance) -> None:
+        """Show `utterance` (already queued) here, and take the browser's reports on it."""
+        main_thread.capture()
+        engine().route(utterance.id, self)
+        execution.started(utterance)
+        self._show(utterance)
+
     def _show(self, utterance: Utterance) -> None:
         self.utterance = utterance
+        self.stream = utterance.id
         self.label = _excerpt(utterance.text)
         self.transcript = ""
         self.words = []
         self.notice = utterance.notice
         self.error = ""
         self.duration = 0.0
-        self.status = utterance.status
+        self.recording, self.recording_type = b"", ""
         utterance._will_play()
         utterance._subscribe(self._listener())
+        self._mirror(utterance)  # after subscribing: no change can slip between
 
     def _listener(self) -> Any:
         """Post the utterance's changes to the main thread; `duration` at most 4 times/s."""
@@ -153,24 +202,78 @@ class SpeechWidget(anywidget.AnyWidget):
             self.label = _excerpt(text)
         if len(u.words) != len(self.words):
             self.words = [[w.word, w.start, w.end] for w in u.words]
+        if u.status in FINAL:
+            self._ended(u)
+
+    def _ended(self, u: Utterance) -> None:
+        """The speech ended: keep its recording if asked, and make the outputs true (once)."""
+        if self._ended_id == u.id:
+            return
+        self._ended_id = u.id
+        if u.status == "done" and self.embed and u.duration > 0:
+            self.recording, self.recording_type = encode(u.audio, u.sample_rate)
+        self._refresh_outputs()
 
     def _on_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if not isinstance(content, dict):
             return
-        u = self.utterance
         if content.get("type") == "stop":
             self.stop()
-        elif u is not None and content.get("stream") == u.id:
-            u._browser_report(content)
-            self._reported(u)
+        elif content.get("type") == "replay":
+            self.replay()
         else:
             self._request(content)
+
+    def _report(self, content: dict[str, Any]) -> None:
+        """The browser's report about this widget's stream (through the Engine)."""
+        u = self.utterance
+        if u is not None and content.get("stream") == u.id:
+            u._browser_report(content)
+            self._reported(u)
 
     def _reported(self, u: Utterance) -> None:
         """The browser reported on `u` (first audio, finished)."""
 
     def _request(self, content: dict[str, Any]) -> None:
         """A request from the browser other than Stop (none for the compact player)."""
+
+    # -- what the notebook keeps -------------------------------------------------------------
+    def _ipython_display_(self, **_kwargs: Any) -> None:
+        from IPython.display import display
+
+        data, metadata = self._repr_mimebundle_()
+        self._displays.append(display(data, metadata=metadata, raw=True, display_id=True))
+        if self.embed:  # the recording's own output, filled once the speech has ended
+            self._recordings.append(display(self._recording_bundle(), raw=True, display_id=True))
+
+    def _recording_bundle(self) -> dict[str, str]:
+        u = self.utterance
+        if not self.recording or u is None:
+            return {"text/plain": "", "text/html": ""}
+        text = " ".join(u.text.split())
+        return {
+            "text/plain": f"Recording: {text}",
+            "text/html": audio_html(self.recording, self.recording_type, text),
+        }
+
+    def _refresh_outputs(self) -> None:
+        """Show the final state in every output that shows this widget (main thread)."""
+        data, metadata = self._repr_mimebundle_()
+        for handle in self._displays:
+            if handle is not None:
+                handle.update(data, metadata=metadata, raw=True)
+        for handle in self._recordings:
+            if handle is not None:
+                handle.update(self._recording_bundle(), raw=True)
+
+    def __repr__(self) -> str:
+        """The text a reader without widgets sees: what was said and how it went."""
+        u = self.utterance
+        if u is None:
+            return f"{type(self).__name__}: nothing spoken yet"
+        text = " ".join(u.text.split())
+        line = f"{type(self).__name__} ({u.status}, {u.duration:.1f} s): {text!r}"
+        return f"{line}\n{u.error}" if u.error is not None else line
 
 
 def _excerpt(text: str) -> str:

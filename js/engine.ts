@@ -1,27 +1,38 @@
 /**
- * The audio engine of one widget model. It lives in anywidget's `initialize`
- * (see engine_widget.ts), so a widget displayed twice still plays once; views
- * subscribe to it and only render.
+ * The page's audio engine: one per page, alive before the first speech.
  *
- * It plays the kernel's streams (the messages of messages.ts) through the
- * page's shared outputs (output.ts), placing each chunk with a Scheduler, and
- * keeps what it received so the browser can replay it and save it as a WAV.
+ * Every kernel's `Engine` widget (engine_entry.ts) connects its model to it,
+ * so audio flows into something already running in the page instead of into
+ * a widget created in the same breath; each cell's player only renders a
+ * stream's state, found by its id (playback.ts). The engine plays each stream
+ * through the page's shared outputs (output.ts), placing chunks with a
+ * Scheduler whose first lead the page learns (lead.ts), reports each stream's
+ * first audio and end to the kernel that sent it, and keeps what it received
+ * so the browser can replay it and save it as a WAV.
+ *
+ * anywidget imports each widget's bundle separately, so the engine lives on
+ * `globalThis` (`pageEngine()`), like the page's outputs.
  */
 import type { AnyModel } from "@anywidget/types";
 import { Float32Decoder, type BinaryLike, type PcmAudio } from "./decode";
-import { isKernelMessage, type ChunkMessage } from "./messages";
-import { sendToKernel, type PlayerTraits } from "./models";
+import { LeadTracker, StreamNeed, type Store } from "./lead";
+import { isKernelMessage, type BrowserMessage, type ChunkMessage } from "./messages";
 import { page, type Output } from "./output";
-import { DEFAULT_LEAD, Scheduler } from "./scheduler";
+import { Scheduler } from "./scheduler";
+
+type Reporter = (msg: BrowserMessage) => void;
 
 interface Stream {
   id: string;
-  /** A replay played from the browser's own data (cache, embedded WAV), not sent by the kernel. */
+  /** A replay played from the browser's own data (cache, embedded WAV), not sent by a kernel. */
   replay: boolean;
+  /** Where this stream's reports go (the kernel that sent it); null for replays. */
+  report: Reporter | null;
   /** Decoded samples as received, kept for replay and download. */
   cache: Float32Array[];
   output: Output;
   scheduler: Scheduler;
+  need: StreamNeed;
   decoder: Float32Decoder;
   gain: GainNode;
   sources: Set<AudioBufferSourceNode>;
@@ -32,11 +43,11 @@ interface Stream {
 }
 
 export interface EngineState {
-  /** Id of the current stream ("" before any audio). */
+  /** Id of the stream ("" when there is none yet). */
   stream: string;
-  /** "idle" before any audio, else the AudioContext state of the last stream. */
+  /** "idle" before its audio, else the AudioContext state it plays on. */
   audio: "idle" | AudioContextState;
-  /** Seconds received and played of the current stream. */
+  /** Seconds received and played. */
   received: number;
   played: number;
   /** True while audio is scheduled or more is expected. */
@@ -61,25 +72,30 @@ export const IDLE_STATE: Readonly<EngineState> = {
 };
 
 const FADE_SECONDS = 0.005;
-
-type EngineModel = AnyModel<PlayerTraits>;
+/** Streams kept for replay and download after they ended, per page. */
+const KEPT_STREAMS = 32;
 
 export class AudioEngine {
-  private readonly model: EngineModel;
   private readonly streams = new Map<string, Stream>();
-  private current: Stream | null = null;
-  private replays = 0;
   private readonly listeners = new Set<() => void>();
   private readonly watched = new Set<AudioContext>();
   private readonly onState = () => this.emit();
-  private readonly onMessage = (msg: unknown, buffers: BinaryLike[]) => this.handle(msg, buffers);
+  /** The lead new streams start with, learned from how their chunks arrived. */
+  readonly leads = new LeadTracker(pageStore());
 
-  constructor(model: EngineModel) {
-    this.model = model;
-    // Open the AudioContext ahead of the first chunk (creating one takes tens of ms).
-    const rate = Number(model.get("sample_rate"));
-    if (rate > 0) page().output(rate);
-    model.on("msg:custom", this.onMessage);
+  /** Feed the engine with the kernel messages of `model`; returns the disconnect. */
+  connect(model: AnyModel): () => void {
+    const report: Reporter = (msg) => model.send(msg);
+    const onMessage = (msg: unknown, buffers: BinaryLike[]) => this.handle(msg, buffers, report);
+    model.on("msg:custom", onMessage);
+    return () => model.off("msg:custom", onMessage);
+  }
+
+  /** Open the AudioContext for `sampleRate` now (creating one takes tens of ms), and
+   * resume it at the page's next user gesture. */
+  warm(sampleRate: number): void {
+    if (sampleRate > 0) this.watch(page().output(sampleRate).ctx);
+    page().resumeOnGesture();
   }
 
   /** Subscribe to state changes; returns the unsubscribe function. */
@@ -88,9 +104,9 @@ export class AudioEngine {
     return () => this.listeners.delete(listener);
   }
 
-  state(): EngineState {
-    const s = this.current;
-    if (!s) return { ...IDLE_STATE };
+  state(id: string): EngineState {
+    const s = this.streams.get(id);
+    if (!s) return { ...IDLE_STATE, stream: id };
     const sr = s.scheduler.sampleRate;
     return {
       stream: s.id,
@@ -104,53 +120,78 @@ export class AudioEngine {
     };
   }
 
-  /** Resume the AudioContext (call from a click handler). */
+  /** Resume the page's audio (call from a click handler). */
   resume(): void {
-    this.current?.output.resume();
+    page().resumeAll();
   }
 
-  /** Silence every stream; with `notifyKernel`, also cancel generation. */
-  stop(notifyKernel: boolean): void {
-    // The kernel hears "stop" before the "finished" reports the silencing sends.
-    if (notifyKernel) sendToKernel(this.model, { type: "stop" });
-    for (const s of this.streams.values()) this.silence(s);
+  /** Silence these streams now. */
+  stop(...ids: string[]): void {
+    for (const id of ids) {
+      const s = this.streams.get(id);
+      if (s) this.silence(s);
+    }
     this.emit();
   }
 
-  dispose(): void {
-    this.model.off("msg:custom", this.onMessage);
-    for (const s of this.streams.values()) this.silence(s);
-    for (const ctx of this.watched) ctx.removeEventListener("statechange", this.onState);
-    this.watched.clear();
-    this.streams.clear();
-    this.listeners.clear();
+  /** A stream's audio as received (for Download WAV and Replay), or null. */
+  audio(id: string): PcmAudio | null {
+    const s = this.streams.get(id);
+    if (!s || s.cache.length === 0) return null;
+    const total = s.cache.reduce((n, c) => n + c.length, 0);
+    const samples = new Float32Array(total);
+    let offset = 0;
+    for (const c of s.cache) {
+      samples.set(c, offset);
+      offset += c.length;
+    }
+    return { samples, sampleRate: s.scheduler.sampleRate };
   }
 
-  private handle(msg: unknown, buffers: BinaryLike[]): void {
+  /** Play samples as a new replay stream `id` (from a cache or an embedded WAV). Needs no
+   * kernel; nothing is reported to one. */
+  play(audio: PcmAudio, id: string): void {
+    const s = this.open(id, audio.sampleRate, null, null);
+    s.replay = true;
+    s.reportedFirst = s.reportedFinish = true;
+    const step = Math.max(1, Math.round(audio.sampleRate / 4));
+    for (let i = 0, seq = 0; i < audio.samples.length; i += step, seq++) {
+      this.schedule(s, audio.samples.subarray(i, i + step), seq);
+    }
+    s.ended = true;
+    this.emit();
+  }
+
+  /** Output level of the context a stream plays on (RMS, 0 when silent). */
+  level(id: string): number {
+    return this.streams.get(id)?.output.level() ?? 0;
+  }
+
+  private handle(msg: unknown, buffers: BinaryLike[], report: Reporter): void {
     if (!isKernelMessage(msg)) return;
-    if (msg.type === "chunk" && buffers && buffers.length > 0) this.chunk(msg, buffers[0]);
+    if (msg.type === "chunk" && buffers && buffers.length > 0) this.chunk(msg, buffers[0], report);
     else if (msg.type === "end") this.end(msg.stream);
     else if (msg.type === "stop") {
-      const target = msg.stream ? this.streams.get(msg.stream) : null;
-      if (target) this.silence(target);
-      else if (!msg.stream) for (const s of this.streams.values()) this.silence(s);
-      this.emit();
+      if (msg.stream) this.stop(msg.stream);
+      else this.stop(...this.streams.keys());
     }
   }
 
-  private open(id: string, sampleRate: number): Stream {
+  private open(id: string, sampleRate: number, report: Reporter | null, lead: number | null): Stream {
     const output = page().output(sampleRate);
-    const ctx = output.ctx;
-    const gain = ctx.createGain();
+    const gain = output.ctx.createGain();
     gain.connect(output.input);
+    const ctx = output.ctx;
     const stream: Stream = {
       id,
       replay: false,
+      report,
       cache: [],
       output,
       scheduler: new Scheduler(() => ctx.currentTime, sampleRate, {
-        lead: Number(this.model.get("lead")) || DEFAULT_LEAD,
+        lead: lead ?? this.leads.lead(),
       }),
+      need: new StreamNeed(),
       decoder: new Float32Decoder(),
       gain,
       sources: new Set(),
@@ -159,33 +200,29 @@ export class AudioEngine {
       reportedFirst: false,
       reportedFinish: false,
     };
-    if (!this.watched.has(ctx)) {
-      this.watched.add(ctx);
-      ctx.addEventListener("statechange", this.onState);
-    }
+    this.watch(ctx);
     if (ctx.state !== "running") output.resume();
     this.streams.set(id, stream);
-    this.current = stream;
+    this.forgetOld();
     return stream;
   }
 
-  private chunk(msg: ChunkMessage, buffer: BinaryLike): void {
+  private chunk(msg: ChunkMessage, buffer: BinaryLike, report: Reporter): void {
     const receivedAt = performance.now();
-    const id = msg.stream;
-    const sampleRate = msg.sample_rate;
-    let s = this.streams.get(id);
+    let s = this.streams.get(msg.stream);
     if (s?.stopped) return;
-    if (!s) s = this.open(id, sampleRate);
+    s ??= this.open(msg.stream, msg.sample_rate, report, msg.lead);
     const samples = s.decoder.push(buffer);
     if (samples.length === 0) return;
+    if (s.output.running) s.need.arrived(s.output.ctx.currentTime, samples.length / msg.sample_rate);
     const placed = this.schedule(s, samples, msg.seq);
     if (!s.reportedFirst) {
       s.reportedFirst = true;
       const scheduledAt = performance.now();
       const ctx = s.output.ctx;
-      sendToKernel(this.model, {
+      report({
         type: "first_audio",
-        stream: id,
+        stream: s.id,
         t_kernel: msg.t_kernel,
         received_at: (performance.timeOrigin + receivedAt) / 1000,
         scheduled_at: (performance.timeOrigin + scheduledAt) / 1000,
@@ -208,7 +245,9 @@ export class AudioEngine {
     const src = ctx.createBufferSource();
     src.buffer = audio;
     src.connect(s.gain);
+    const lead = s.scheduler.lead;
     const placed = s.scheduler.place(samples.length, s.output.notBefore());
+    if (placed.late) s.need.underrun(lead);
     src.start(placed.when);
     s.sources.add(src);
     src.onended = () => {
@@ -216,62 +255,8 @@ export class AudioEngine {
       this.maybeFinished(s);
     };
     s.output.extend(s.scheduler.end);
-    page().record({
-      stream: s.id,
-      seq,
-      sampleRate,
-      when: placed.when,
-      frames: samples.length,
-      late: placed.late,
-    });
+    page().record({ stream: s.id, seq, sampleRate, when: placed.when, frames: samples.length, late: placed.late });
     return placed.when;
-  }
-
-  /** The current stream's audio as received (for Download WAV), or null. */
-  audio(): PcmAudio | null {
-    const s = this.current;
-    if (!s || s.cache.length === 0) return null;
-    const total = s.cache.reduce((n, c) => n + c.length, 0);
-    const samples = new Float32Array(total);
-    let offset = 0;
-    for (const c of s.cache) {
-      samples.set(c, offset);
-      offset += c.length;
-    }
-    return { samples, sampleRate: s.scheduler.sampleRate };
-  }
-
-  /**
-   * Play samples as a new replay stream (from the cache or from an embedded
-   * WAV). Needs no kernel; nothing is reported to it.
-   */
-  play(samples: Float32Array, sampleRate: number, id: string): void {
-    for (const s of this.streams.values()) this.silence(s, false);
-    const s = this.open(id, sampleRate);
-    s.replay = true;
-    s.reportedFirst = true;
-    s.reportedFinish = true; // a replay: the kernel did not send it
-    const step = Math.max(1, Math.round(sampleRate / 4));
-    for (let i = 0, seq = 0; i < samples.length; i += step, seq++) {
-      this.schedule(s, samples.subarray(i, i + step), seq);
-    }
-    s.ended = true;
-    this.emit();
-  }
-
-  /** Replay the current stream from the cache; false when nothing is cached. */
-  replay(): boolean {
-    const audio = this.audio();
-    if (!audio || !this.current) return false;
-    const base = this.current.id.split("#")[0];
-    this.replays += 1;
-    this.play(audio.samples, audio.sampleRate, `${base}#replay${this.replays}`);
-    return true;
-  }
-
-  /** Output level of the current stream's AudioContext (RMS, 0 when silent). */
-  level(): number {
-    return this.current ? this.current.output.level() : 0;
   }
 
   private end(id: string): void {
@@ -282,11 +267,10 @@ export class AudioEngine {
     this.emit();
   }
 
-  private silence(s: Stream, report = true): void {
+  private silence(s: Stream): void {
     if (s.stopped) return;
     s.stopped = true;
-    const ctx = s.output.ctx;
-    const now = ctx.currentTime;
+    const now = s.output.ctx.currentTime;
     s.gain.gain.setTargetAtTime(0, now, FADE_SECONDS / 3);
     for (const src of s.sources) {
       try {
@@ -297,18 +281,19 @@ export class AudioEngine {
     }
     s.sources.clear();
     if (s.output.end > now) s.output.truncate();
-    if (report) this.report(s, "stopped");
+    this.finish(s, "stopped");
   }
 
   private maybeFinished(s: Stream): void {
-    if (s.ended && s.sources.size === 0 && !s.stopped) this.report(s, "played");
+    if (s.ended && s.sources.size === 0 && !s.stopped) this.finish(s, "played");
     this.emit();
   }
 
-  private report(s: Stream, how: "played" | "stopped"): void {
+  private finish(s: Stream, how: "played" | "stopped"): void {
     if (s.reportedFinish) return;
     s.reportedFinish = true;
-    sendToKernel(this.model, {
+    if (how === "played" && s.scheduler.frames > 0) this.leads.record(s.need.need);
+    s.report?.({
       type: "finished",
       stream: s.id,
       how,
@@ -319,7 +304,39 @@ export class AudioEngine {
     });
   }
 
+  private watch(ctx: AudioContext): void {
+    if (this.watched.has(ctx)) return;
+    this.watched.add(ctx);
+    ctx.addEventListener("statechange", this.onState);
+  }
+
+  /** Keep the page's memory bounded: forget the oldest finished streams. */
+  private forgetOld(): void {
+    for (const [id, s] of this.streams) {
+      if (this.streams.size <= KEPT_STREAMS) break;
+      if (s.stopped || (s.ended && s.sources.size === 0)) this.streams.delete(id);
+    }
+  }
+
   private emit(): void {
     for (const listener of this.listeners) listener();
   }
+}
+
+/** The page's localStorage, where there is one to use. */
+function pageStore(): Store | null {
+  try {
+    return globalThis.localStorage ?? null;
+  } catch {
+    return null; // e.g. a sandboxed iframe
+  }
+}
+
+const KEY = "__cartesiaWidgetEngine_v1";
+
+/** The page's engine (created on first use). */
+export function pageEngine(): AudioEngine {
+  const g = globalThis as unknown as Record<string, AudioEngine | undefined>;
+  g[KEY] ??= new AudioEngine();
+  return g[KEY];
 }

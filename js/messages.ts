@@ -13,7 +13,8 @@
  *   chunk   one piece of a stream's audio; the message's single buffer holds
  *           little-endian float32 mono samples at `sample_rate`. `seq` counts
  *           the stream's chunks from 0; `t_kernel` is the kernel's send time
- *           (Unix seconds).
+ *           (Unix seconds); `lead` the seconds to schedule the stream's first
+ *           sample ahead of the clock (null: the page's adaptive lead).
  *   end     no more chunks for `stream`; `frames` samples were sent in all.
  *   stop    silence `stream` now; `null` silences every stream.
  *
@@ -44,6 +45,7 @@ export interface ChunkMessage {
   seq: number;
   sample_rate: number;
   t_kernel: number;
+  lead: number | null;
 }
 
 /** Kernel → browser: `stream` is complete. */
@@ -121,7 +123,8 @@ export function isKernelMessage(msg: unknown): msg is KernelMessage {
         isNumber(m.seq) &&
         isNumber(m.sample_rate) &&
         m.sample_rate > 0 &&
-        isNumber(m.t_kernel)
+        isNumber(m.t_kernel) &&
+        (m.lead == null || (isNumber(m.lead) && m.lead >= 0))
       );
     case "end":
       return isString(m.stream) && isNumber(m.frames);

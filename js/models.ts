@@ -21,9 +21,22 @@ export interface PlayerTraits {
   error: string;
   /** Seconds of audio generated so far. */
   duration: number;
+  /** Id of the stream (the utterance) the widget shows: its audio comes through the
+   * kernel's Engine widget. */
+  stream: string;
+  /** Keep the finished speech in the notebook (the kernel fills `recording`). */
+  embed: boolean;
+  /** The finished speech as a compact audio file (MP3 or WAV), saved with the notebook. */
+  recording: DataView | null;
+  recording_type: string;
+}
+
+/** The kernel's Engine widget: the channel of every stream's audio into the page. */
+export interface EngineTraits {
+  /** The rate to open the AudioContext at before the first speech. */
   sample_rate: number;
-  /** Seconds between a stream's first chunk and its first sample playing. */
-  lead: number;
+  /** One line about the voice in use (e.g. that the offline voice speaks). */
+  notice: string;
 }
 
 export interface Voice {
@@ -51,26 +64,24 @@ export interface SpeakerTraits extends PlayerTraits {
   volume: number | null;
   emotion: string | null;
   emotions: string[];
+  sample_rate: number;
   sample_rates: number[];
+  /** Seconds scheduled ahead when playback starts; null: the page's adaptive lead. */
+  lead: number | null;
   encoding: string;
   encodings: string[];
   timestamps: boolean;
   timeout: number;
   buffering: "client" | "server";
   max_buffer_delay_ms: number;
-  /** Id of the utterance shown. */
-  stream: string;
   metrics: Record<string, number | null>;
-  embed: boolean;
-  /** The last speech as a WAV file, when `embed` is on (saved with the notebook). */
-  wav: DataView | null;
 }
 
 export type PlayerModel = AnyModel<PlayerTraits>;
 export type SpeakerModel = AnyModel<SpeakerTraits>;
 
 /** Set a trait from the view and sync it to the kernel. */
-export function save<T extends PlayerTraits, K extends keyof T>(
+export function save<T extends object, K extends keyof T>(
   model: AnyModel<T>,
   name: K,
   value: T[K],
@@ -80,7 +91,7 @@ export function save<T extends PlayerTraits, K extends keyof T>(
 }
 
 /** Send a custom message to the kernel. */
-export function sendToKernel<T extends PlayerTraits>(
+export function sendToKernel<T extends object>(
   model: AnyModel<T>,
   msg: BrowserMessage,
 ): void {
@@ -91,7 +102,7 @@ export function sendToKernel<T extends PlayerTraits>(
  * Call `callback` on each of the space-separated model events; returns the
  * function that removes the listener.
  */
-export function listen<T extends PlayerTraits>(
+export function listen<T extends object>(
   model: AnyModel<T>,
   events: string,
   callback: () => void,

@@ -94,6 +94,23 @@ export class Page {
     return out;
   }
 
+  /** Resume every suspended output (call from a user gesture). */
+  resumeAll(): void {
+    for (const out of this.outputs.values()) out.resume();
+  }
+
+  private gestures = false;
+
+  /** Resume the outputs at each user gesture on the page: pressing Shift+Enter or clicking
+   * a cell gives the page the activation browsers require before audio may start. */
+  resumeOnGesture(): void {
+    if (this.gestures || typeof document === "undefined") return;
+    this.gestures = true;
+    for (const event of ["pointerdown", "keydown"]) {
+      document.addEventListener(event, () => this.resumeAll(), { capture: true });
+    }
+  }
+
   /** The loudest output level on the page right now. */
   level(): number {
     let max = 0;

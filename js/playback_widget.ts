@@ -1,34 +1,38 @@
 /**
- * The anywidget module shape shared by both widgets: the model-level
- * `initialize` owns the widget's AudioEngine (so a widget displayed twice
- * plays once), each `render` draws a view bound to it, and both return their
- * cleanup. The factory runs once per widget model.
+ * The anywidget module shape of the widgets that show speech (Player,
+ * Speaker): `initialize` binds the model to the page's engine through a
+ * Playback (so a widget displayed twice plays once), each `render` draws a
+ * view of it, and both return their cleanup. The audio itself reaches the
+ * engine through the kernel's Engine widget (engine_entry.ts).
  */
 import type { AnyModel, InitializeProps, RenderProps } from "@anywidget/types";
-import { AudioEngine } from "./engine";
+import { pageEngine } from "./engine";
 import type { PlayerTraits } from "./models";
+import { Playback } from "./playback";
 
-/** A view: draws into `el`, bound to the model's engine; returns its cleanup. */
+/** A view: draws into `el`, bound to the widget's playback; returns its cleanup. */
 export type View<T extends PlayerTraits> = (
   model: AnyModel<T>,
   el: HTMLElement,
-  engine: AudioEngine,
+  playback: Playback,
 ) => () => void;
 
-export function engineWidget<T extends PlayerTraits>(view: View<T>) {
+export function playbackWidget<T extends PlayerTraits>(view: View<T>) {
   return () => {
-    let engine: AudioEngine | null = null;
+    let playback: Playback | null = null;
+    const bind = (model: AnyModel<T>) => {
+      playback ??= new Playback(model as unknown as AnyModel<PlayerTraits>, pageEngine());
+      return playback;
+    };
     return {
       initialize({ model }: InitializeProps<T>) {
-        engine ??= new AudioEngine(model);
+        bind(model);
         return () => {
-          engine?.dispose();
-          engine = null;
+          playback = null;
         };
       },
       render({ model, el }: RenderProps<T>) {
-        engine ??= new AudioEngine(model);
-        return view(model, el, engine);
+        return view(model, el, bind(model));
       },
     };
   };

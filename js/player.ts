@@ -3,7 +3,7 @@
  * model-level audio engine (initialize, so a widget displayed twice plays
  * once) and the compact player view (render).
  */
-import { engineWidget } from "./engine_widget";
+import { playbackWidget } from "./playback_widget";
 import { renderPlayer } from "./player_view";
 
-export default engineWidget(renderPlayer);
+export default playbackWidget(renderPlayer);

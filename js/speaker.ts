@@ -2,7 +2,7 @@
  * anywidget entry of the Speaker widget: the same model-level audio engine as
  * the `%%speak` player (initialize), and the Speaker view (render).
  */
-import { engineWidget } from "./engine_widget";
+import { playbackWidget } from "./playback_widget";
 import { renderSpeaker } from "./speaker_view";
 
-export default engineWidget(renderSpeaker);
+export default playbackWidget(renderSpeaker);

@@ -2,14 +2,14 @@
  * The Speaker widget's view: the text to speak, then its parts: the voice
  * picker, the generation controls, the transport (Speak / Stop / Replay /
  * Download), the status and playback meter, captions, the latency readout,
- * and the kernel's notices. It renders the model's traits and the engine's
- * state; the engine (model level) owns the audio.
+ * and the kernel's notices. It renders the model's traits and its stream's
+ * state; the page's engine owns the audio.
  *
  * Keyboard: Ctrl/Cmd+Enter in the text speaks; Escape anywhere in it stops.
  */
 import { captionsPart } from "./captions";
 import { el, group } from "./dom";
-import type { View } from "./engine_widget";
+import type { View } from "./playback_widget";
 import { generationControls } from "./generation_controls";
 import { latencyPart } from "./latency";
 import { meterPart } from "./meter";
@@ -33,13 +33,13 @@ function textInput(model: SpeakerModel): { text: HTMLTextAreaElement; dispose():
   return { text, dispose };
 }
 
-export const renderSpeaker: View<SpeakerTraits> = (model, root, engine) => {
+export const renderSpeaker: View<SpeakerTraits> = (model, root, playback) => {
   const box = group("cw-speaker", "Cartesia speaker");
   const { text, dispose: disposeText } = textInput(model);
   const voices = voicePicker(model);
   const controls = generationControls(model);
-  const live = statusPart(engine, box, "Ready");
-  const actions = transport(model, engine, live, () => text.value);
+  const live = statusPart(playback, box, "Ready");
+  const actions = transport(model, playback, live, () => text.value);
   const meter = meterPart();
   const progressRow = el("div", "cw-row");
   progressRow.append(live.status, ...meter.nodes);
@@ -64,10 +64,10 @@ export const renderSpeaker: View<SpeakerTraits> = (model, root, engine) => {
   let frame = 0;
   const renderLive = () => {
     const kernel = String(model.get("status") ?? "");
-    const audio = engine.state();
+    const audio = playback.state();
     const total = totalSeconds(audio, model.get("duration"));
     live.update(kernel, audio);
-    meter.update(audio, total, engine.level());
+    meter.update(audio, total, playback.level());
     captions.highlight(audio);
     actions.update(audio, total);
     notes.update();
@@ -89,10 +89,10 @@ export const renderSpeaker: View<SpeakerTraits> = (model, root, engine) => {
   box.addEventListener("keydown", (e) => {
     if (e.key === "Escape") {
       e.stopPropagation();
-      engine.stop(true);
+      playback.stop(true);
     }
   });
-  const liveTraits = "change:status change:error change:notice change:duration change:wav";
+  const liveTraits = "change:status change:error change:notice change:duration change:recording";
   const disposers = [
     disposeText,
     voices.dispose,
@@ -100,7 +100,7 @@ export const renderSpeaker: View<SpeakerTraits> = (model, root, engine) => {
     captions.dispose,
     latency.dispose,
     listen(model, liveTraits, renderLive),
-    engine.subscribe(renderLive),
+    playback.subscribe(renderLive),
   ];
   renderLive();
   return () => {

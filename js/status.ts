@@ -4,7 +4,8 @@
  * enable audio" button. `liveStatus` is the pure rule; `statusPart` draws it.
  */
 import { button, el } from "./dom";
-import type { AudioEngine, EngineState } from "./engine";
+import type { EngineState } from "./engine";
+import type { Playback } from "./playback";
 
 const KERNEL_STATUS: Record<string, string> = {
   queued: "Queued",
@@ -64,14 +65,14 @@ export interface StatusPart {
   update(kernel: string, audio: EngineState): void;
 }
 
-/** The status line, Stop and "Click to enable audio", bound to `engine`. */
-export function statusPart(engine: AudioEngine, box: HTMLElement, idle?: string): StatusPart {
+/** The status line, Stop and "Click to enable audio", bound to `playback`. */
+export function statusPart(playback: Playback, box: HTMLElement, idle?: string): StatusPart {
   const status = el("span", "cw-status");
   status.setAttribute("role", "status");
   const stop = button("Stop", "Stop speech", "cw-stop");
   const enable = button("Click to enable audio", "Enable audio playback", "cw-enable");
-  stop.addEventListener("click", () => engine.stop(true));
-  enable.addEventListener("click", () => engine.resume());
+  stop.addEventListener("click", () => playback.stop(true));
+  enable.addEventListener("click", () => playback.resume());
   const update = (kernel: string, audio: EngineState) => {
     const live = liveStatus(kernel, audio, idle);
     status.textContent = live.text;

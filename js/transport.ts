@@ -2,22 +2,17 @@
  * The Speaker's actions: Speak, Stop, Replay, Download WAV (and "Click to
  * enable audio" when the browser holds audio back).
  *
- * Replay plays, in order of preference, the engine's cache of the last
- * speech, the WAV embedded in the saved notebook, or asks the kernel to send
- * the speech again (after a page reload, with no embedded WAV).
+ * Replay and Download take the speech from the engine's cache or from the
+ * recording kept in the notebook (recording.ts).
  */
 import { button, el } from "./dom";
 import type { PcmAudio } from "./decode";
-import type { AudioEngine, EngineState } from "./engine";
+import type { EngineState } from "./engine";
+import type { Playback } from "./playback";
 import { save, sendToKernel, type SpeakerModel } from "./models";
 import type { StatusPart } from "./status";
-import { decodeWav, encodeWav } from "./wav";
-
-/** The WAV embedded in the model (`embed=True`), decoded, or null. */
-function embedded(model: SpeakerModel): PcmAudio | null {
-  const wav = model.get("wav");
-  return wav && wav.byteLength > 0 ? decodeWav(wav) : null;
-}
+import { decodeRecording, hasRecording, replay as replaySpeech } from "./recording";
+import { encodeWav } from "./wav";
 
 function downloadWav(audio: PcmAudio): void {
   const blob = new Blob([encodeWav(audio.samples, audio.sampleRate)], { type: "audio/wav" });
@@ -40,7 +35,7 @@ export interface Transport {
 /** The actions row; Stop and "Click to enable audio" come from the status part. */
 export function transport(
   model: SpeakerModel,
-  engine: AudioEngine,
+  playback: Playback,
   live: StatusPart,
   text: () => string,
 ): Transport {
@@ -55,19 +50,14 @@ export function transport(
     sendToKernel(model, { type: "speak" });
   };
   speakButton.addEventListener("click", speak);
-  replay.addEventListener("click", () => {
-    if (engine.replay()) return;
-    const wav = embedded(model);
-    if (wav) engine.play(wav.samples, wav.sampleRate, `embedded#${Date.now()}`);
-    else sendToKernel(model, { type: "replay" });
-  });
-  downloadButton.addEventListener("click", () => {
-    const audio = engine.audio() ?? embedded(model);
+  replay.addEventListener("click", () => void replaySpeech(model, playback));
+  downloadButton.addEventListener("click", async () => {
+    const audio = playback.audio() ?? (await decodeRecording(model));
     if (audio) downloadWav(audio);
   });
 
   const update = (audio: EngineState, total: number) => {
-    const hasAudio = audio.received > 0 || (model.get("wav")?.byteLength ?? 0) > 0;
+    const hasAudio = audio.received > 0 || hasRecording(model);
     replay.disabled = !hasAudio && total === 0;
     downloadButton.disabled = !hasAudio;
   };

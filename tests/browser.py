@@ -237,11 +237,11 @@ class NotebookPage:
         )
         return self.outputs_text()
 
-    def result(self, marker: str = "RESULT") -> Any:
-        """The JSON a cell printed after `marker` (waits for it to appear)."""
+    def result(self, marker: str = "RESULT", count: int = 1) -> Any:
+        """The JSON the `count`-th cell output starting with `marker` holds (waits for it)."""
         text = self.wait_js(
             "[...document.querySelectorAll('.jp-OutputArea-output')].map(e => e.textContent)"
-            f".find(t => t.startsWith({json.dumps(marker)}))",
+            f".filter(t => t.startsWith({json.dumps(marker)}))[{count - 1}]",
             what=f"a cell's {marker} output",
         )
         return json.loads(text[len(marker) :])

@@ -113,7 +113,12 @@ def lt() -> SimpleNamespace:
 
 
 # ---------------------------------------------------------------- kernel side
-ENV_VARS = ("CARTESIA_API_KEY", "CARTESIA_BASE_URL", "CARTESIA_WEBSOCKET_URL")
+ENV_VARS = (
+    "CARTESIA_API_KEY",
+    "CARTESIA_BASE_URL",
+    "CARTESIA_WEBSOCKET_URL",
+    "CARTESIA_WIDGET_EMBED",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -125,9 +130,11 @@ def offline_config(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in ENV_VARS:
         monkeypatch.delenv(name, raising=False)
     config._overrides.clear()
+    config._embed = None
     yield
     cartesia_widget.stop_all()
     config._overrides.clear()
+    config._embed = None
 
 
 @pytest.fixture
@@ -135,7 +142,11 @@ def comms() -> Any:
     """Record every comm message ipywidgets sends (see recording.py)."""
     import recording
 
+    from cartesia_widget import engine
+
     recording.install()
+    if not isinstance(engine.engine().comm, recording.RecordingComm):
+        engine._engine = None  # made before the recording comm: the next one records
     with recording.RecordingComm.lock:
         recording.RecordingComm.log.clear()
     return recording.RecordingComm

@@ -17,10 +17,9 @@ from browser import (
 
 pytestmark = pytest.mark.browser
 
-# A generous lead: these tests check the scheduling logic, not this machine's jitter
-# (underruns under load are measured by benchmarks/bench_player.py).
+# The default (adaptive) lead: gaplessness is checked as users get it.
 LOAD = "%load_ext cartesia_widget"
-SPEAK = "%%speak --lead 0.3\n"
+SPEAK = "%%speak\n"
 
 
 def test_speak_cell_plays_back_to_back_and_reports_metrics(browser, lab, open_notebook):
@@ -109,7 +108,7 @@ def test_stop_silences_within_50_ms_and_cancels_generation(browser, lab, open_no
 def test_widget_displayed_twice_plays_once(browser, lab, open_notebook):
     cell = (
         "import cartesia_widget as cw\n"
-        "player = cw.Player(lead=0.3)\n"
+        "player = cw.Player()\n"
         "display(player, player)\n"
         "player.say('One widget, two views, one voice. Listen closely.')"
     )

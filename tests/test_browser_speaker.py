@@ -13,12 +13,12 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 WORDS = "One two three four five six seven eight nine ten."
-# A generous lead, as in test_browser.py: the tests check logic, not this machine's jitter.
-SETUP = "import cartesia_widget as cw\nspeaker = cw.Speaker({text!r}, lead={lead})\nspeaker"
+# The default (adaptive) lead, as in test_browser.py.
+SETUP = "import cartesia_widget as cw\nspeaker = cw.Speaker({text!r})\nspeaker"
 
 
-def open_speaker(browser, lab, open_notebook, name: str, text: str = WORDS, lead: float = 0.3):
-    nb = open_notebook(browser, lab, name, [SETUP.format(text=text, lead=lead)])
+def open_speaker(browser, lab, open_notebook, name: str, text: str = WORDS):
+    nb = open_notebook(browser, lab, name, [SETUP.format(text=text)])
     nb.run_cell(0)
     nb.wait_js("document.querySelectorAll('.cw-voice option').length >= 8", what="the voices")
     return nb
@@ -171,8 +171,7 @@ def test_replay_after_reload_comes_from_the_kernel(browser, lab, open_notebook):
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_screenshots_in_light_and_dark_themes(browser, lab, open_notebook, theme):
     text = "Hello! Words light up while they are spoken."
-    # The default lead, so the latency readout in the pictures is the usual one.
-    nb = open_speaker(browser, lab, open_notebook, f"shot-{theme}.ipynb", text=text, lead=0.04)
+    nb = open_speaker(browser, lab, open_notebook, f"shot-{theme}.ipynb", text=text)
     page = nb.page
     if theme == "dark":
         page.click("#jp-MainMenu >> text=Settings")

@@ -11,6 +11,7 @@ from kernel_fixtures import player_of, use_server
 from recording import browser_says, chunk_audio
 
 import cartesia_widget as cw
+from cartesia_widget.engine import engine
 from cartesia_widget.local import LocalServer
 from cartesia_widget.outbox import MIN_CHUNK_INTERVAL
 from cartesia_widget.pcm import ENCODINGS, decode
@@ -106,11 +107,12 @@ def test_words_and_metrics(comms):
 
 def test_browser_reports_complete_the_metrics(comms):
     u = speak_and_wait("Short.")
-    player = player_of(u)
-    assert sent_for(comms, u)[0].comm_id == player.comm.comm_id
+    channel = engine()  # the audio, and the reports about it, go through the engine
+    assert sent_for(comms, u)[0].comm_id == channel.comm.comm_id
+    assert player_of(u).stream == u.id
     now = time.time()
     browser_says(
-        player,
+        channel,
         {
             "type": "first_audio",
             "stream": u.id,
@@ -120,7 +122,7 @@ def test_browser_reports_complete_the_metrics(comms):
             "lead_ms": 40.0,
         },
     )
-    browser_says(player, {"type": "finished", "stream": u.id, "how": "played", "underruns": 0})
+    browser_says(channel, {"type": "finished", "stream": u.id, "how": "played", "underruns": 0})
     m = u.metrics
     assert m["schedule_ms"] == 1.0 and m["lead_ms"] == 40.0 and m["underruns"] == 0
     assert m["first_browser_chunk_ms"] > 0
@@ -133,7 +135,7 @@ def test_browser_reports_complete_the_metrics(comms):
 def test_player_state_follows_the_utterance(comms):
     u = speak_and_wait("A little status test.")
     assert player_of(u).label == "A little status test."
-    player_id = sent_for(comms, u)[0].comm_id
+    player_id = player_of(u).comm.comm_id
     statuses = [s["status"] for s in comms.states(player_id) if "status" in s]
     assert statuses[-1] == "done"
     assert "streaming" in statuses
@@ -313,7 +315,8 @@ def test_speaker_widget_speaks_with_its_controls(comms):
     assert [w[0].strip(".") for w in speaker.words] == ["Defaults", "apply"]
     assert speaker.status == "done" and speaker.duration == pytest.approx(u.duration, abs=1e-3)
     chunks = [m for m in sent_for(comms, u) if m.data["content"]["type"] == "chunk"]
-    assert chunks[0].comm_id == speaker.comm.comm_id  # played in the same widget
+    assert chunks[0].comm_id == engine().comm.comm_id  # through the page's engine ...
+    assert speaker.stream == u.id  # ... shown by this widget
     v = speaker.say("Overrides win.", sample_rate=8000).wait(timeout=20, playback=False)
     assert v.sample_rate == 8000 and v.options["encoding"] == "pcm_s16le"
     with pytest.raises(traitlets.TraitError, match="pcm_f32le"):
@@ -334,25 +337,25 @@ def test_speaker_controls_map_onto_the_request():
     assert context_params(speaker.options(), "v")["generation_config"] is None
 
 
-def test_speaker_embeds_wav_and_replays_from_the_kernel(comms):
+def test_speaker_embeds_a_recording_and_replays_from_the_kernel(comms):
     import io
-    import wave
+
+    import soundfile
 
     speaker = cw.Speaker(embed=True)
     u = speaker.say("Keep me in the notebook.")
     u.wait(timeout=20, playback=False)
-    deadline = time.monotonic() + 5
-    while not speaker.wav and time.monotonic() < deadline:
-        time.sleep(0.01)
-    with wave.open(io.BytesIO(speaker.wav)) as w:
-        assert w.getnframes() == len(u.audio) and w.getsampwidth() == 2
+    assert speaker.recording_type == "audio/mpeg"
+    recorded, rate = soundfile.read(io.BytesIO(speaker.recording))
+    assert len(recorded) / rate == pytest.approx(u.duration, rel=0.05)
+    assert len(speaker.recording) < 8_000 * u.duration  # compact: ~5 KB per second
     speaker.replay()
     deadline = time.monotonic() + 10
     replayed: list = []
     while time.monotonic() < deadline:
         replayed = [
             m
-            for m in comms.custom(speaker.comm.comm_id)
+            for m in comms.custom(engine().comm.comm_id)
             if m.data["content"].get("stream", "").startswith(f"{u.id}-replay")
         ]
         if replayed and replayed[-1].data["content"]["type"] == "end":
@@ -360,6 +363,7 @@ def test_speaker_embeds_wav_and_replays_from_the_kernel(comms):
         time.sleep(0.01)
     audio = np.concatenate([chunk_audio(m) for m in replayed[:-1]])
     np.testing.assert_array_equal(audio, u.audio)
+    assert speaker.stream == replayed[0].data["content"]["stream"]  # the view follows it
 
 
 def test_speaker_lists_the_offline_voices():
