@@ -47,7 +47,7 @@ def require_chromium() -> None:
         pytest.skip(reason)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -72,7 +72,7 @@ class JupyterServer:
         self.app = app
         self.root = Path(tempfile.mkdtemp(prefix=f"cw-{app}-"))
         self.token = secrets.token_hex(16)
-        self.port = _free_port()
+        self.port = free_port()
         settings = self.root / ".settings"
         notification = settings / "@jupyterlab" / "apputils-extension"
         notification.mkdir(parents=True)

@@ -20,6 +20,32 @@ describe("Float32Decoder", () => {
     expect(Array.from(new Float32Decoder().push(view))).toEqual([0.125, -0.5]);
   });
 
+  it("decodes a bare ArrayBuffer, and a DataView that starts inside its buffer", () => {
+    const bytes = f32bytes([0.75, -1]);
+    expect(Array.from(new Float32Decoder().push(bytes.buffer))).toEqual([0.75, -1]);
+    const backing = new Uint8Array(bytes.length + 5);
+    backing.set(bytes, 5);
+    const view = new DataView(backing.buffer, 5, bytes.length);
+    expect(Array.from(new Float32Decoder().push(view))).toEqual([0.75, -1]);
+  });
+
+  it("decodes every buffer type the same, split anywhere across messages", () => {
+    const values = [0.5, -0.25, 0.125, 1, -1, 0.0625];
+    const bytes = f32bytes(values);
+    const kinds = [
+      (b: Uint8Array) => new DataView(b.slice().buffer),
+      (b: Uint8Array) => b.slice(),
+      (b: Uint8Array) => b.slice().buffer,
+    ];
+    for (const kind of kinds) {
+      for (let cut = 0; cut <= bytes.length; cut++) {
+        const d = new Float32Decoder();
+        const out = [...d.push(kind(bytes.subarray(0, cut))), ...d.push(kind(bytes.subarray(cut)))];
+        expect(out).toEqual(values);
+      }
+    }
+  });
+
   it("carries a partial sample over to the next buffer", () => {
     const bytes = f32bytes([0.25, 0.75, -0.75]);
     const d = new Float32Decoder();
