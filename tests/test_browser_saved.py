@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 CELLS = [
     "import cartesia_widget as cw",
     "u = cw.speak('The first recording, kept in the file.')",
-    "v = cw.speak('A second, longer recording, at sixteen kilohertz this time.', sample_rate=16000)",
+    "v = cw.speak('A second, longer recording, at sixteen kilohertz.', sample_rate=16000)",
     "print(round(u.duration, 3), round(v.duration, 3))",
 ]
 
