@@ -5,13 +5,16 @@ from __future__ import annotations
 import threading
 import time
 
-from cartesia_widget.local import LocalServer
+from cartesia_widget.local import VOICES, LocalServer
 
 TEXT = (
     "The archive holds thousands of pages, and every one of them must be read aloud; "
     "the reader never stops, never tires, and never loses its place. "
 ) * 800
 TEXT = TEXT[:100_000]
+# An espeak-ng voice: this volume test (100 minutes of speech, > 50x real time) is sized for
+# espeak-ng's speed; the neural default voice streams long texts in test_local_neural.py.
+VOICE = next(v.id for v in VOICES if v.slug == "en-us-male")
 
 
 def _rss_mb() -> float:
@@ -26,7 +29,7 @@ def test_100k_transcript_streams_with_bounded_memory(lt) -> None:
     assert len(TEXT) == 100_000
     fmt = {"container": "raw", "encoding": "pcm_mulaw", "sample_rate": 8000}
     with LocalServer(chunk_duration=0.5) as srv, lt.connect(lt.client(srv)) as conn:
-        warm = lt.context(conn, output_format=fmt)
+        warm = lt.context(conn, output_format=fmt, voice=VOICE)
         warm.push("Warm up the engine, the resampler and the connection.")
         warm.no_more_inputs()
         assert lt.collect(warm)[-1].type == "done"
@@ -42,7 +45,7 @@ def test_100k_transcript_streams_with_bounded_memory(lt) -> None:
 
         mon = threading.Thread(target=monitor, daemon=True)
         mon.start()
-        ctx = lt.context(conn, output_format=fmt, add_timestamps=True)
+        ctx = lt.context(conn, output_format=fmt, add_timestamps=True, voice=VOICE)
         t0 = time.perf_counter()
         ctx.push(TEXT)
         ctx.no_more_inputs()

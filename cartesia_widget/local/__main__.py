@@ -16,7 +16,7 @@ from .server import LocalServer
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m cartesia_widget.local",
-        description="Offline Cartesia-compatible TTS server (espeak-ng) on 127.0.0.1.",
+        description="Offline Cartesia-compatible TTS server (neural + espeak-ng) on 127.0.0.1.",
     )
     parser.add_argument("--port", type=int, default=0, help="TCP port (0 = a free port)")
     parser.add_argument("--api-key", default=None, help="API key to accept (default: random)")
@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.api_key is None:
         print(f"  api_key            = {server.api_key}")
     print(f"  default voice      = {DEFAULT_VOICE_ID}")
+    print(f"  engine             = {server.engine_line}")
     print("Press Ctrl+C to stop.", flush=True)
     try:
         threading.Event().wait()

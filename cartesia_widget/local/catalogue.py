@@ -1,7 +1,10 @@
-"""The local voice catalogue: espeak-ng voices dressed as Cartesia ``Voice`` objects.
+"""The local voice catalogue: the neural voice and espeak-ng voices as Cartesia ``Voice`` objects.
 
-Owns ``VOICES`` (immutable, built at import), voice look-up by id and the espeak-ng voice
-name for a voice and language. No I/O and no state: safe from any thread.
+Owns ``VOICES`` (immutable, built at import), voice look-up by id, which engine speaks a
+voice (``engine_for``) and the espeak-ng voice name for a voice and language. The first
+voice, the default, is neural (hibari): spoken by ``neural`` when the server has that engine
+and the language is English, and by its espeak-ng stand-in (en-us, f3) otherwise. No I/O
+and no state: safe from any thread.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ __all__ = [
     "DEFAULT_VOICE_ID",
     "ESPEAK_LANGUAGES",
     "find_voice",
+    "engine_for",
     "espeak_voice_for",
 ]
 
@@ -37,6 +41,7 @@ class LocalVoice:
     espeak_language: str
     espeak_variant: str = ""
     tagline: str = ""
+    neural: bool = False  # spoken by the neural engine where the server has it
 
     @property
     def id(self) -> str:
@@ -46,12 +51,19 @@ class LocalVoice:
     def espeak_name(self) -> str:
         return self.espeak_language + (f"+{self.espeak_variant}" if self.espeak_variant else "")
 
-    def to_json(self, *, expand_preview: bool = False) -> dict[str, Any]:
+    def to_json(self, *, expand_preview: bool = False, neural: bool = True) -> dict[str, Any]:
+        """The Cartesia ``Voice`` JSON, plus ``engine``; ``neural``: the server's neural
+        engine is on (when off, a neural voice says it is spoken by espeak-ng)."""
+        engine = "neural" if self.neural and neural else "espeak"
+        description = self.description
+        if self.neural and not neural:
+            description += f" The neural engine is off here: espeak-ng ({self.espeak_name}) speaks."
         data: dict[str, Any] = {
             "id": self.id,
             "access": "public",
             "created_at": _CREATED_AT,
-            "description": self.description,
+            "description": description,
+            "engine": engine,
             "is_owner": False,
             "language": self.language,
             "locales": [{"locale": self.locale, "is_native": True}],
@@ -67,6 +79,19 @@ class LocalVoice:
 
 
 VOICES: list[LocalVoice] = [
+    LocalVoice(
+        "en-us-hibari",
+        "Local Hibari · en",
+        "Offline neural US English female voice (hibari, distilled from Kokoro's af_heart; "
+        "runs on this machine, no network).",
+        "en",
+        "en-US",
+        "feminine",
+        "en-us",
+        "f3",
+        tagline="Natural US English",
+        neural=True,
+    ),
     LocalVoice(
         "en-us-male",
         "Local Jordan",
@@ -211,6 +236,13 @@ def find_voice(voice_id: str) -> LocalVoice | None:
     if voice_id == CARTESIA_DEFAULT_VOICE:
         return VOICES_BY_ID[DEFAULT_VOICE_ID]
     return VOICES_BY_ID.get(voice_id)
+
+
+def engine_for(voice: LocalVoice, language: str | None, neural: bool) -> str:
+    """``"neural"`` or ``"espeak"``: who speaks ``voice`` in ``language`` on a server whose
+    neural engine is on (``neural``). The neural voice speaks English only."""
+    lang = (language or "").split("-")[0].lower()
+    return "neural" if voice.neural and neural and lang in ("", "en") else "espeak"
 
 
 def espeak_voice_for(voice: LocalVoice, language: str | None) -> str:

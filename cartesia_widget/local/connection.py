@@ -43,12 +43,14 @@ async def serve(
     pacing: Pacing,
     live: MutableSet[Connection],
     idle_timeout: float | None = None,
+    neural: bool = False,
 ) -> web.WebSocketResponse:
-    """Upgrade ``request`` to a WebSocket and serve it until it closes (listed in ``live``)."""
+    """Upgrade ``request`` to a WebSocket and serve it until it closes (listed in ``live``;
+    ``neural``: the server's neural engine is on)."""
     transport = request.transport
     ws = web.WebSocketResponse(compress=False, max_msg_size=_MAX_MESSAGE, autoping=True)
     await ws.prepare(request)
-    conn = Connection(ws, transport, faults, pacing, idle_timeout)
+    conn = Connection(ws, transport, faults, pacing, idle_timeout, neural)
     live.add(conn)
     try:
         await conn.run()
@@ -57,9 +59,9 @@ async def serve(
     return ws
 
 
-def _first_frame_settings(req: dict[str, Any]) -> GenerationSettings:
+def _first_frame_settings(req: dict[str, Any], neural: bool) -> GenerationSettings:
     """The settings of a context's first frame, whose transcript must be speakable."""
-    settings = parse_settings(req, websocket=True)
+    settings = parse_settings(req, websocket=True, neural=neural)
     require_transcript(req.get("transcript"))
     return settings
 
@@ -80,7 +82,8 @@ class Connection:
     """The contexts and the event stream of one WebSocket.
 
     ``idle_timeout``: seconds without a frame while no context is open after which the
-    connection is closed (code 1000); ``None`` never closes it.
+    connection is closed (code 1000); ``None`` never closes it. ``neural``: the neural
+    voice may speak with the neural engine.
     """
 
     def __init__(
@@ -90,8 +93,10 @@ class Connection:
         faults: ConnectionFaults,
         pacing: Pacing,
         idle_timeout: float | None = None,
+        neural: bool = False,
     ) -> None:
         self.ws = ws
+        self.neural = neural
         self.transport = transport
         self.faults = faults
         self.pacing = pacing
@@ -285,7 +290,7 @@ class Connection:
     async def _open_context(self, ctx_id: str, req: dict[str, Any], size: int) -> Context | None:
         """Start a context for the first frame ``req``; ``None`` (error sent) if invalid."""
         try:
-            settings = await off_loop(size, _first_frame_settings, req)
+            settings = await off_loop(size, _first_frame_settings, req, self.neural)
         except ProtocolError as err:
             await self.send_error(ctx_id, err)
             return None

@@ -6,7 +6,9 @@ the render executor, so the loop never stalls on it), renders it on the render e
 threads, cuts the audio into whole-sample chunks and sends them on time), ``Pacing`` (the
 chunk-timing knobs, frozen) and ``Stop`` (quiet end of a context). Held text that is not a
 complete sentence is spoken once it has waited ``max_buffer_delay_ms``, counted from the
-input its held part starts in. A context talks to its connection only through ``Sink``.
+input its held part starts in (an unfinished transcript tag is held until the input ends).
+A malformed tag ends the context with its ``error`` event. A context talks to its
+connection only through ``Sink``.
 """
 
 from __future__ import annotations
@@ -151,6 +153,8 @@ class Context:
             await self._loop()
         except Stop:
             pass
+        except ProtocolError as err:  # a malformed transcript tag
+            await self.sink.send_error(self.context_id, err)
         except asyncio.CancelledError:
             if not self._cancel_requested():
                 # Nobody cancelled this context: a future it awaited was cancelled under it.
@@ -174,11 +178,13 @@ class Context:
         while not ended:
             item = await self._next_input(delay)
             if item is None:  # the buffer delay ran out: speak the held tail
-                await self._speak(self.buffer.take_all())
+                await self._speak(self.buffer.take_all(final=False))
                 self.tail_since = None
                 await self._drain_audio()
             else:
                 ended = await self._take(item, delay)
+        if self.renderer.tags.in_spell:
+            raise errors.unclosed_tag("<spell>", "</spell>")
         await self.sink.send(self._event(type="done", done=True))
 
     async def _next_input(self, delay: float) -> _Input | None:
@@ -196,20 +202,21 @@ class Context:
         ended = not item.cont
         release_all = item.flush or ended or delay == 0
         held_before = self.buffer.speakable
-        segments = await off_loop(len(item.text), self.buffer.step, item.text, release_all)
+        step = self.buffer.step
+        segments = await off_loop(len(item.text), step, item.text, release_all, ended)
         if not self.buffer.speakable:
             self.tail_since = None
         elif segments or not held_before:
             self.tail_since = item.arrived  # what is held now starts in this input
         await self._speak(segments)
         if item.flush:
-            await self._drain_audio()
+            await self._drain_audio(final=ended)
             await self.sink.send(
                 self._event(type="flush_done", done=False, flush_done=True, flush_id=self.flush_id)
             )
             self.flush_id += 1
         if ended or self.queue.empty():
-            await self._drain_audio()
+            await self._drain_audio(final=ended)
         return ended
 
     def _event(self, **fields: Any) -> dict[str, Any]:
@@ -248,8 +255,9 @@ class Context:
             if nxt:
                 fut = nxt[0]
 
-    async def _drain_audio(self) -> None:
-        rendered = await in_executor(self.renderer.flush)
+    async def _drain_audio(self, final: bool = False) -> None:
+        """Send all audio rendered so far (``final``: with the trailing silence)."""
+        rendered = await in_executor(self.renderer.flush, final)
         await self._emit(rendered)
         if self.pending:
             data = bytes(self.pending)

@@ -370,3 +370,30 @@ def not_boolean(name: str, value: object) -> ProtocolError:
         f"{name} must be true or false (a JSON boolean, not a string or number); "
         f"got {_show(value)}.",
     )
+
+
+# ------------------------------------------------------------------ transcript tags
+def _tag(title: str, markup: str, problem: str) -> ProtocolError:
+    return _bad(
+        "invalid_tag",
+        title,
+        f'{_show(markup)} {problem}. Supported: <break time="1s"/> (or "500ms"), <speed '
+        'ratio="1.2"/> (0.6-1.5), <volume ratio="0.8"/> (0.5-2), <emotion value="happy"/>, '
+        "<spell>ABC</spell>.",
+    )
+
+
+def unknown_tag(markup: str) -> ProtocolError:
+    return _tag("Unknown tag", markup, "is not a tag (for a literal '<', put a space after it)")
+
+
+def malformed_tag(markup: str, allowed: str) -> ProtocolError:
+    return _tag("Malformed tag", markup, f"is not well-formed: {allowed}")
+
+
+def invalid_break_time(markup: str) -> ProtocolError:
+    return _tag("Invalid break time", markup, "needs a number and s or ms, from 0 to 10 s")
+
+
+def unclosed_tag(markup: str, closer: str = ">") -> ProtocolError:
+    return _tag("Unclosed tag", markup, f"is never closed with {closer!r}")

@@ -3,7 +3,11 @@
 espeak-ng is a process-global, non-thread-safe engine: every call goes through one lock,
 and runs on the calling thread (the render executor's workers; ``warm_up`` at start-up).
 ``synthesize`` returns the whole utterance for one short text segment as int16 samples plus
-word and phoneme events whose ``sample`` positions index into those samples.
+word and phoneme events whose ``sample`` positions index into those samples; ``speak`` turns
+that into float32 audio with a sample span per spoken word and per phoneme (the shape the
+renderer also gets from the neural engine). A word starts at its espeak word event (a
+token without one, such as stray punctuation, takes the next token's start) and ends where
+the next starts, the last one where the sound ends.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ import numpy as np
 
 __all__ = [
     "ENGINE_SAMPLE_RATE",
+    "Spoken",
     "SynthResult",
+    "speak",
     "synthesize",
     "has_voice",
     "warm_up",
@@ -61,6 +67,15 @@ class SynthResult:
     words: list[tuple[int, int, int]] = field(default_factory=list)
     # (phoneme mnemonic, sample index)
     phonemes: list[tuple[str, int]] = field(default_factory=list)
+
+
+@dataclass
+class Spoken:
+    """Audio (float32, 22050 Hz) of some words, with a sample span per word and phoneme."""
+
+    samples: np.ndarray
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    phonemes: list[tuple[str, int, int]] = field(default_factory=list)
 
 
 class _Espeak:
@@ -174,3 +189,62 @@ def warm_up() -> None:
 def has_voice(name: str) -> bool:
     """Whether espeak-ng accepts ``name`` in ``espeak_SetVoiceByName``."""
     return _get().has_voice(name)
+
+
+def speak(words: list[str], voice: str, wpm: int) -> Spoken:
+    """Speak ``words`` (joined by spaces; none holds whitespace) with ``voice`` at ``wpm``."""
+    text = " ".join(words)
+    res = synthesize(text, voice, wpm)
+    x = res.samples.astype(np.float32) / 32768.0
+    n = len(x)
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    tokens = []
+    for w in words:
+        tokens.append((pos, pos + len(w)))
+        pos += len(w) + 1
+    starts = _fill_gaps(_word_events(tokens, res.words), n)
+    loud = np.flatnonzero(np.abs(x) > 0.01)
+    speech_end = int(loud[-1]) + 1 if len(loud) else n
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else speech_end
+        spans.append((start, max(start, end)))
+    phonemes = []
+    for i, (name, sample) in enumerate(res.phonemes):
+        nxt = res.phonemes[i + 1][1] if i + 1 < len(res.phonemes) else n
+        phonemes.append((name, min(sample, n), max(min(nxt, n), min(sample, n))))
+    return Spoken(x, spans, phonemes)
+
+
+def _word_events(
+    tokens: list[tuple[int, int]], events: list[tuple[int, int, int]]
+) -> list[int | None]:
+    """Sample of the first word event inside each token's character span (``None``: none)."""
+    starts: list[int | None] = []
+    ev = sorted(events)
+    j = 0
+    for a, b in tokens:
+        found = None
+        while j < len(ev) and ev[j][0] < b:
+            if ev[j][0] >= a and found is None:
+                found = ev[j][2]
+            j += 1
+        starts.append(found)
+    return starts
+
+
+def _fill_gaps(starts: list[int | None], n: int) -> list[int]:
+    """Starts clipped to ``n`` and made monotone; a token without an event (e.g. stray
+    punctuation) takes the next token's start, or the previous one at the end."""
+    nxt: int | None = None
+    for i in range(len(starts) - 1, -1, -1):
+        if starts[i] is None:
+            starts[i] = nxt
+        nxt = starts[i]
+    prev = 0
+    filled: list[int] = []
+    for s in starts:
+        v = prev if s is None else max(prev, min(s, n))
+        filled.append(v)
+        prev = v
+    return filled

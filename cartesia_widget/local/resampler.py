@@ -19,7 +19,7 @@ __all__ = ["Resampler", "resample"]
 
 _ZERO_CROSSINGS = 12
 _KAISER_BETA = 8.0
-_BLOCK = 1 << 15  # output samples computed per block
+_BLOCK = 1 << 17  # output samples computed per block (~0.5 MB of float32)
 
 
 @lru_cache(maxsize=32)
@@ -55,6 +55,7 @@ class Resampler:
         self.passthrough = sr_in == sr_out
         if not self.passthrough:
             self.up, self.down, self.table, self.offsets, self.taps = _design(sr_in, sr_out)
+            self._offsets = [int(o) for o in self.offsets]
             self._buf = np.zeros(self.taps, dtype=np.float32)
             self._buf_start = -self.taps  # absolute input index of _buf[0]
         self._n_in = 0
@@ -83,13 +84,14 @@ class Resampler:
             count = min(n_hi + 1, n0 + _BLOCK) - n0
             y = np.empty(count, dtype=np.float32)
             # Outputs n0 + d + k*L share a filter phase and step M inputs apart.
-            for d in range(min(self.up, count)):
-                n_first = n0 + d
-                k = (count - 1 - d) // self.up + 1
-                phase = (n_first * self.down) % self.up
-                j0 = int(self._first_input(n_first)) - self._buf_start
-                rows = windows[j0 : j0 + (k - 1) * self.down + 1 : self.down]
-                y[d :: self.up] = np.ascontiguousarray(rows) @ self.table[phase]
+            up, down, offsets = self.up, self.down, self._offsets
+            for d in range(min(up, count)):
+                t = (n0 + d) * down  # plain ints: this loop runs up to ``up`` times a block
+                k = (count - 1 - d) // up + 1
+                phase = t % up
+                j0 = t // up + offsets[phase] - self._buf_start
+                rows = windows[j0 : j0 + (k - 1) * down + 1 : down]
+                y[d::up] = rows @ self.table[phase]
             pieces.append(y)
             self._n_out = n0 + count
         # Drop input no longer needed.

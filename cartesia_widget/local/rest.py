@@ -3,7 +3,8 @@
 Owns ``Rest``: one aiohttp handler per endpoint, every one behind the API-key check (and
 the API-version check when a version is given), and ``routes()`` to mount them. Handlers
 run on the server's asyncio loop; ``/tts/bytes`` renders on the render executor's threads,
-and a large body is parsed there too. A body must arrive within the HTTP idle timeout.
+and a large body is parsed there too (its transcript tags are all checked before any audio).
+A body must arrive within the HTTP idle timeout.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .catalogue import VOICES, LocalVoice, find_voice
 from .errors import API_VERSION, ProtocolError, error_response
 from .render import Rendered, Renderer, in_executor, off_loop
 from .settings import GenerationSettings, parse_settings, require_transcript
+from .tags import check
 from .transcript import TextBuffer
 from .version import check_version
 
@@ -35,11 +37,12 @@ _CONTENT_TYPES = {"wav": "audio/wav"}
 
 class Rest:
     """The REST API of a ``LocalServer`` (``auth`` decides who may call it; a request body
-    must arrive within ``body_timeout`` seconds)."""
+    must arrive within ``body_timeout`` seconds; ``neural``: the neural engine is on)."""
 
-    def __init__(self, auth: Auth, body_timeout: float = 60.0) -> None:
+    def __init__(self, auth: Auth, body_timeout: float = 60.0, neural: bool = False) -> None:
         self.auth = auth
         self.body_timeout = body_timeout
+        self.neural = neural
 
     def routes(self) -> list[web.RouteDef]:
         guard = self._guard
@@ -94,7 +97,7 @@ class Rest:
         expand = "preview_file_url" in q.getall("expand[]", []) + q.getall("expand", [])
         return web.json_response(
             {
-                "data": [v.to_json(expand_preview=expand) for v in page],
+                "data": [v.to_json(expand_preview=expand, neural=self.neural) for v in page],
                 "has_more": has_more,
                 "next_page": page[-1].id if has_more and page else None,
             }
@@ -105,12 +108,12 @@ class Rest:
         voice = find_voice(voice_id)
         if voice is None:
             return error_response(errors.voice_not_found(voice_id))
-        return web.json_response(voice.to_json())
+        return web.json_response(voice.to_json(neural=self.neural))
 
     async def tts_bytes(self, request: web.Request) -> web.StreamResponse:
         try:
             body = await self._body(request)
-            settings, segments = await off_loop(len(body), _prepare_tts, body)
+            settings, segments = await off_loop(len(body), _prepare_tts, body, self.neural)
         except ProtocolError as err:
             return error_response(err)
         audio = _render(Renderer(settings), segments)
@@ -169,7 +172,7 @@ def _matches(voice: LocalVoice, text: str) -> bool:
 
 
 # ------------------------------------------------------------------ /tts/bytes
-def _prepare_tts(raw: bytes) -> tuple[GenerationSettings, list[str]]:
+def _prepare_tts(raw: bytes, neural: bool) -> tuple[GenerationSettings, list[str]]:
     """The settings and text segments of a ``/tts/bytes`` body (``ProtocolError`` if bad)."""
     try:
         body: Any = json.loads(raw)
@@ -179,9 +182,11 @@ def _prepare_tts(raw: bytes) -> tuple[GenerationSettings, list[str]]:
         raise errors.malformed_body() from None
     if not isinstance(body, dict):
         raise errors.body_not_object()
-    settings = parse_settings(body, websocket=False)
+    settings = parse_settings(body, websocket=False, neural=neural)
+    transcript = require_transcript(body.get("transcript"))
+    check(transcript)
     buf = TextBuffer()
-    buf.add(require_transcript(body.get("transcript")))
+    buf.add(transcript)
     return settings, buf.take_all()
 
 

@@ -5,8 +5,11 @@ returns once the port listens, ``stop`` closes live connections and joins the th
 assembly of the aiohttp app (REST routes from ``rest``, ``/tts/websocket``), the
 WebSocket handshake (injected refusal, API key, API version) and the idle timeouts (HTTP
 keep-alive and request headers here, WebSockets in ``connection``). Its keyword arguments
-build the ``Auth``, ``Pacing`` and ``Faults`` objects the other modules use.
-``start``/``stop`` run on the caller's thread; everything else on the server's loop.
+build the ``Auth``, ``Pacing`` and ``Faults`` objects the other modules use. Also decides,
+at start, which engine speaks the default voice (``default_engine``): the neural one when
+it is wanted (``neural``, else ``CARTESIA_WIDGET_NEURAL`` is not 0) and loads, else
+espeak-ng; the choice is logged in one line. ``start``/``stop`` run on the caller's
+thread; everything else on the server's loop.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import logging
+import os
 import random
 import secrets
 import threading
@@ -28,13 +33,19 @@ from .connection import Connection, serve
 from .context import Pacing
 from .errors import ProtocolError, error_response
 from .faults import Faults
+from .neural import NeuralUnavailable
+from .neural import available as neural_available
+from .neural import warm_up as neural_warm_up
 from .render import in_executor
 from .rest import Rest
 from .version import check_version
 
 __all__ = ["LocalServer"]
 
+log = logging.getLogger(__name__)
 _MAX_BODY = 16 * 1024 * 1024
+#: Set to 0 (or false/no/off) to keep the neural engine off: espeak-ng speaks every voice.
+NEURAL_ENV = "CARTESIA_WIDGET_NEURAL"
 #: Cartesia closes WebSockets idle for about five minutes.
 DEFAULT_IDLE_TIMEOUT = 300.0
 #: The longest an HTTP connection may wait for (the rest of) a request, keep-alive included.
@@ -68,6 +79,10 @@ class LocalServer:
             none of its contexts is open (code 1000), as Cartesia does after about five
             minutes; ``None`` never does. HTTP connections waiting for (the rest of) a
             request are closed after ``min(idle_timeout, 60)`` seconds.
+        neural: speak the default (neural) voice with the neural engine (hibari); ``None``
+            follows ``CARTESIA_WIDGET_NEURAL`` (on unless 0/false/no/off). When the engine
+            is off, missing or fails to load, espeak-ng speaks it. ``default_engine`` says
+            which does (``"neural"`` or ``"espeak"``; final once ``start`` returns).
     """
 
     def __init__(
@@ -87,9 +102,18 @@ class LocalServer:
         fault_connections: int | None = None,
         seed: int | None = None,
         idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
+        neural: bool | None = None,
     ) -> None:
         if idle_timeout is not None and not idle_timeout > 0:
             raise ValueError("idle_timeout must be > 0 seconds or None")
+        if neural is None:
+            neural = os.environ.get(NEURAL_ENV, "1").strip().lower() not in _OFF
+        self.default_engine = "neural" if neural and neural_available() else "espeak"
+        self.engine_note = ""  # why espeak-ng speaks the default voice
+        if not neural:
+            self.engine_note = f"the neural engine is turned off ({NEURAL_ENV}=0 or neural=False)"
+        elif self.default_engine == "espeak":
+            self.engine_note = "the hibari-tts package is not installed"
         knobs = dict(locals())  # the arguments by name: Pacing and Faults take theirs
         self.pacing = _from_knobs(Pacing, knobs, random=random.Random(seed))
         self.faults = _from_knobs(Faults, knobs)
@@ -112,6 +136,14 @@ class LocalServer:
     @api_key.setter
     def api_key(self, value: str) -> None:
         self.auth.api_key = value
+
+    @property
+    def engine_line(self) -> str:
+        """One line saying which engine speaks the default voice, and why."""
+        if self.default_engine == "neural":
+            return "default voice speaks with the neural engine (hibari, offline)"
+        why = f" ({self.engine_note})" if self.engine_note else ""
+        return f"default voice speaks with espeak-ng{why}"
 
     @property
     def base_url(self) -> str:
@@ -176,9 +208,16 @@ class LocalServer:
 
     async def _startup(self) -> None:
         await in_executor(espeak.warm_up)
+        if self.default_engine == "neural":
+            try:
+                await in_executor(neural_warm_up)
+            except NeuralUnavailable as exc:
+                self.default_engine, self.engine_note = "espeak", str(exc)
+        log.info("local TTS server: %s", self.engine_line)
+        use_neural = self.default_engine == "neural"
         app = web.Application(client_max_size=_MAX_BODY)
         http_idle = min(self.idle_timeout or HTTP_IDLE_TIMEOUT, HTTP_IDLE_TIMEOUT)
-        app.router.add_routes(Rest(self.auth, http_idle).routes())
+        app.router.add_routes(Rest(self.auth, http_idle, use_neural).routes())
         app.router.add_get("/tts/websocket", self._websocket)
         self._runner = web.AppRunner(
             app, access_log=None, handle_signals=False, keepalive_timeout=http_idle
@@ -206,7 +245,11 @@ class LocalServer:
             check_version(request, required=True)
         except ProtocolError as err:
             return error_response(err)
-        return await serve(request, faults, self.pacing, self._live, self.idle_timeout)
+        neural_on = self.default_engine == "neural"
+        return await serve(request, faults, self.pacing, self._live, self.idle_timeout, neural_on)
+
+
+_OFF = ("0", "false", "no", "off")
 
 
 def _from_knobs(cls: type[_K], knobs: Mapping[str, Any], **extra: Any) -> _K:

@@ -2,11 +2,12 @@
 
 Owns ``GenerationSettings`` and ``parse_settings`` (model, voice, output format, speed,
 volume, timestamps, buffer delay; checked in that order, first failure raised as a
-``ProtocolError``), ``parse_flags`` (the per-frame booleans ``cancel``, ``continue`` and
-``flush``) and ``require_transcript``. Types are strict, as on a real API: flags must be
-JSON booleans, numbers must lie in their range (never clamped). Pure functions: called on
-the server's asyncio loop (``require_transcript`` of a long text on the render executor)
-by the REST ``/tts/bytes`` handler and for the frames of a context.
+``ProtocolError``; then the engine that speaks, from the voice, the language and whether
+the server's neural engine is on), ``parse_flags`` (the per-frame booleans ``cancel``,
+``continue`` and ``flush``) and ``require_transcript``. Types are strict, as on a real
+API: flags must be JSON booleans, numbers must lie in their range (never clamped). Pure
+functions: called on the server's asyncio loop (``require_transcript`` of a long text on
+the render executor) by the REST ``/tts/bytes`` handler and for the frames of a context.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any, NamedTuple
 
 from ..pcm import ENCODINGS, SAMPLE_RATES
 from . import errors
-from .catalogue import VOICES, LocalVoice, find_voice
+from .catalogue import VOICES, LocalVoice, engine_for, find_voice
 from .transcript import is_speakable
 
 __all__ = [
@@ -51,10 +52,14 @@ class GenerationSettings:
     add_timestamps: bool
     add_phoneme_timestamps: bool
     max_buffer_delay_ms: int
+    engine: str = "espeak"  # "neural" or "espeak": who speaks (``catalogue.engine_for``)
 
 
-def parse_settings(req: dict[str, Any], *, websocket: bool) -> GenerationSettings:
-    """Validate the non-transcript fields of a generation request."""
+def parse_settings(
+    req: dict[str, Any], *, websocket: bool, neural: bool = False
+) -> GenerationSettings:
+    """Validate the non-transcript fields of a generation request (``neural``: the server's
+    neural engine is on)."""
     _check_required(req, websocket)
     model_id = _model_id(req["model_id"])
     voice = _voice(req["voice"])
@@ -64,19 +69,20 @@ def parse_settings(req: dict[str, Any], *, websocket: bool) -> GenerationSetting
     add_timestamps = _flag(req, "add_timestamps")
     add_phoneme_timestamps = _flag(req, "add_phoneme_timestamps")
     _flag(req, "use_normalized_timestamps")  # accepted (and checked), not used offline
-    language = req.get("language")
+    language = req.get("language") if isinstance(req.get("language"), str) else None
     return GenerationSettings(
         model_id=model_id,
         voice=voice,
         container=container,
         encoding=encoding,
         sample_rate=sample_rate,
-        language=language if isinstance(language, str) else None,
+        language=language,
         speed=speed,
         volume=volume,
         add_timestamps=add_timestamps,
         add_phoneme_timestamps=add_phoneme_timestamps,
         max_buffer_delay_ms=delay_ms,
+        engine=engine_for(voice, language, neural),
     )
 
 

@@ -4,6 +4,9 @@ Owns ``TextBuffer``: transcript pieces are concatenated verbatim. Complete sente
 released as soon as they are complete; an incomplete tail is held until more text, a flush,
 the end of input, or a buffer delay. Long sentences are split at clause or whitespace
 boundaries, and a held tail longer than ``MAX_SEGMENT_CHARS`` gives up its leading pieces.
+No release cuts a transcript tag (``tags``): an unfinished ``<...`` (a ``<`` then a letter or
+``/``, or a ``<`` last) is held until its ``>`` arrives or the input ends (up to
+``MAX_TAG_CHARS``), and splits never fall inside one.
 
 Every operation is linear in the text it adds or releases: each piece is scanned once (the
 buffer keeps, as state, its last sentence end and whether its text ends a sentence), so a
@@ -22,6 +25,7 @@ from collections.abc import Iterator
 __all__ = ["MAX_SEGMENT_CHARS", "TextBuffer", "split_long", "is_speakable", "words_with_spans"]
 
 MAX_SEGMENT_CHARS = 200
+MAX_TAG_CHARS = 256  # an unfinished tag held longer than this is released (and rejected)
 _FIRST_SEGMENT_CHARS = 120
 # Unspeakable fragments are attached to a neighbour only while the result stays this short.
 _MERGED_CHARS = 2 * MAX_SEGMENT_CHARS
@@ -43,6 +47,7 @@ _LAST_SENTENCE_END = re.compile(r"(?s:.*)[.!?;…。！？][\"'”’)\]]*(?=\s)
 _LEADING_END = re.compile(r"[\"'”’)\]]*(?=\s)")
 _CLAUSE = re.compile(r"[,:;—–)]\s")
 _WORD_CHAR = re.compile(r"\w", re.UNICODE)
+_TAG_START = re.compile(r"<(?=[A-Za-z/]|\Z)")
 
 # Whether the text ends a sentence at its very end (``_FINAL`` + closers + whitespace).
 _NO, _CLOSED, _SPACED = 0, 1, 2  # no / yes, closers last / yes, whitespace last
@@ -63,7 +68,7 @@ def split_long(text: str, limit: int = MAX_SEGMENT_CHARS, first: int | None = No
     start = 0
     size = limit if first is None else first
     while len(text) - start > size:
-        cut = _cut(text[start : start + size], size)
+        cut = _outside_tag(text, start, start + _cut(text[start : start + size], size)) - start
         pieces.append(text[start : start + cut])
         start += cut
         size = limit
@@ -83,6 +88,18 @@ def _cut(window: str, limit: int) -> int:
         ws = max(window.rfind(" "), window.rfind("\n"), window.rfind("\t"))
         cut = ws + 1 if ws > 0 else limit
     return cut
+
+
+def _outside_tag(text: str, start: int, cut: int) -> int:
+    """``cut``, or where to cut instead when it falls inside a tag: before the tag, or after
+    it when it is the first thing past ``start``."""
+    lt = text.rfind("<", start, cut)
+    if lt < 0 or text.find(">", lt, cut) >= 0 or not _TAG_START.match(text, lt):
+        return cut
+    if lt > start:
+        return lt
+    gt = text.find(">", cut)
+    return gt + 1 if gt >= 0 else len(text)
 
 
 class TextBuffer:
@@ -109,31 +126,43 @@ class TextBuffer:
         for start in range(0, len(piece), _SLICE):
             self._scan(piece[start : start + _SLICE])
 
-    def step(self, piece: str, release_all: bool) -> list[str]:
-        """``add(piece)``, then release everything (``release_all``) or what is complete."""
+    def step(self, piece: str, release_all: bool, final: bool = False) -> list[str]:
+        """``add(piece)``, then release everything (``release_all``; ``final``: the input
+        ended, so an unfinished tag goes too) or what is complete."""
         self.add(piece)
-        return self.take_all() if release_all else self.take_complete()
+        return self.take_all(final) if release_all else self.take_complete()
 
     def take_complete(self) -> list[str]:
         """Release every complete sentence (split when long); keep a short tail."""
+        held = self._held()
+        limit = self._len if held < 0 else held
         end = self._len if self._final != _NO and self._tail_speakable else self._end
-        if end == 0 and self._len <= MAX_SEGMENT_CHARS:
+        end = min(end if held < 0 else self._end, limit)
+        if end == 0 and limit <= MAX_SEGMENT_CHARS:
             return []
         text = "".join(self._parts)
-        released, tail = text[:end], text[end:]
+        released, tail = text[:end], text[end:limit]
         if len(tail) > MAX_SEGMENT_CHARS:
             # A long run-on tail: release its leading pieces too.
             pieces = split_long(tail)
             released += "".join(pieces[:-1])
             tail = pieces[-1]
-        self._reset(tail)
+        self._reset(tail + text[limit:])
         return self._segments(released)
 
-    def take_all(self) -> list[str]:
-        """Release everything (flush, end of input or buffer delay)."""
+    def take_all(self, final: bool = True) -> list[str]:
+        """Release everything (end of input: ``final``), or all but an unfinished tag (flush
+        or buffer delay)."""
         text = "".join(self._parts)
-        self._reset("")
-        return self._segments(text)
+        held = -1 if final else self._held()
+        self._reset(text[held:] if held >= 0 else "")
+        return self._segments(text[:held] if held >= 0 else text)
+
+    def _held(self) -> int:
+        """Where an unfinished tag starts (-1: none, or too long to be one)."""
+        if self._tag < 0 or self._len - self._tag > MAX_TAG_CHARS:
+            return -1
+        return self._tag
 
     # ------------------------------------------------------------------ scanning
     def _reset(self, tail: str) -> None:
@@ -145,6 +174,7 @@ class TextBuffer:
         self._last = ""  # the text's last character
         self._speakable = False
         self._tail_speakable = False  # the text after ``_end`` has a letter or digit
+        self._tag = -1  # offset of an unfinished tag's "<" (-1: none)
         self.add(tail)
 
     def _scan(self, piece: str) -> None:
@@ -166,10 +196,23 @@ class TextBuffer:
         core = piece.rstrip(_CLOSERS)
         if core:
             self._after_terminal = core[-1] in _TERMINALS
+        self._track_tag(piece)
         self._final = self._final_after(piece)
         self._last = piece[-1]
         self._parts.append(piece)
         self._len += len(piece)
+
+    def _track_tag(self, piece: str) -> None:
+        """Update ``_tag`` for ``piece`` (not yet counted in ``_len``)."""
+        gt = piece.rfind(">")
+        if gt >= 0:
+            self._tag = -1
+        elif self._tag == self._len - 1 and not _TAG_START.match("<" + piece[:1]):
+            self._tag = -1  # a "<" that ended the text is followed by neither letter nor "/"
+        if self._tag < 0:
+            m = _TAG_START.search(piece, gt + 1)
+            if m:
+                self._tag = self._len + m.start()
 
     def _final_after(self, piece: str) -> int:
         """``_final`` once ``piece`` is added: the text must end with a final terminal,
