@@ -383,10 +383,6 @@ def _tag(title: str, markup: str, problem: str) -> ProtocolError:
     )
 
 
-def unknown_tag(markup: str) -> ProtocolError:
-    return _tag("Unknown tag", markup, "is not a tag (for a literal '<', put a space after it)")
-
-
 def malformed_tag(markup: str, allowed: str) -> ProtocolError:
     return _tag("Malformed tag", markup, f"is not well-formed: {allowed}")
 

@@ -5,8 +5,10 @@ yields: ``Words`` (the transcript's words with what is actually spoken for each:
 word becomes its letters and digits, comma-separated), ``Break`` (seconds of silence),
 ``Speed`` and ``Volume`` (settings from that point on). ``<emotion value="..."/>`` is
 accepted and has no effect. Tags never become words: a break separates words, the other
-tags do not. A ``<`` followed by a letter or ``/`` starts a tag (``a < b`` stays text);
-anything malformed raises a ``ProtocolError`` from ``errors`` saying what is allowed.
+tags do not. Only these five names are tags: other markup (``<b>bold</b>``, ``a<b``, an
+``<img>`` in pasted HTML) stays text and is spoken as the engine reads it, so text that
+speaks today never fails for looking like markup. A tag with a bad attribute, value or
+shape, or left open, raises a ``ProtocolError`` from ``errors`` saying what is allowed.
 ``check`` validates a whole transcript at once (``/tts/bytes``). Pure functions and
 per-context state: called on the render executor, or on the loop for a REST body.
 """
@@ -23,13 +25,16 @@ __all__ = ["Break", "MAX_BREAK_SECONDS", "Speed", "TagParser", "Volume", "Words"
 MAX_BREAK_SECONDS = 10.0
 SPEED_RANGE = (0.6, 1.5)
 VOLUME_RANGE = (0.5, 2.0)
-_MARKUP = re.compile(r"<[A-Za-z/][^<>]*(>)?")
+
 _TAG = re.compile(r"<(/?)([A-Za-z][\w-]*)((?:\s[^<>]*?)?)\s*(/?)>\Z", re.DOTALL)
 _ATTR = re.compile(r"\s*([A-Za-z_][\w-]*)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')\s*")
 _NUMBER = re.compile(r"\s*\+?(\d+(?:\.\d*)?|\.\d+)\s*\Z")
 _DURATION = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s)\s*\Z", re.IGNORECASE)
 _TOKEN = re.compile(r"\s+|\S+")
 _ATTRS = {"break": "time", "speed": "ratio", "volume": "ratio", "emotion": "value"}
+# A tag: "<", an optional "/", a tag name as a whole word, up to its ">" (if any).
+_NAMES = "|".join([*_ATTRS, "spell"])
+_MARKUP = re.compile(rf"</?(?:{_NAMES})(?![\w-])[^<>]*(>)?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -88,8 +93,6 @@ class TagParser:
                 raise errors.malformed_tag(markup, "<spell> cannot nest; </spell> closes <spell>")
             self.in_spell = not closing
             return
-        if name not in _ATTRS:
-            raise errors.unknown_tag(markup)
         if closing:
             raise errors.malformed_tag(markup, f"<{name}> has no closing tag; write <{name} .../>")
         value = _attribute(markup, name, attrs)
