@@ -110,12 +110,19 @@ class _View:
         probed = self.masked + _PROBE if at_end else self.masked
         spans = sentencex.get_sentence_boundaries(language, probed)
         ends: list[int] = []
+        walked = 0  # where the last walk past closers and white space stopped
         for span in spans[:-1]:  # the last one holds the probe, or goes on past the view
             end = span["end_index"]
+            if end < walked:
+                # Inside the run the last walk crossed (a segmenter splits white space
+                # such as "\n" * 9000 into many spans): it would walk to the same place.
+                # Skipping keeps this linear in the text.
+                continue
             while end < len(text) and text[end] in _CLOSING:
                 end += 1
             while end < len(text) and text[end].isspace():
                 end += 1
+            walked = end
             breaks = text[end - 1].isspace() or text[end - 1] in _CJK_END
             if breaks and (not ends or end > ends[-1]) and self.cuttable(end):
                 ends.append(end)
