@@ -7,7 +7,7 @@ import asyncio
 import numpy as np
 import pytest
 
-from cartesia_widget.local.resampler import resample
+from cartesia_widget.local.resampler import Resampler, resample
 from cartesia_widget.pcm import (
     BYTES_PER_SAMPLE,
     ENCODINGS,
@@ -119,6 +119,21 @@ def test_g711_roundtrip_and_known_codes() -> None:
     assert alaw_encode(np.array([0]))[0] == 0xD5
     assert mulaw_decode(np.array([0x00]))[0] == -32124
     assert alaw_decode(np.array([0xD5]))[0] == 8
+
+
+def test_resampled_length_does_not_depend_on_where_flushes_fall() -> None:
+    # A context's audio is flushed whenever its text runs dry, which depends on timing;
+    # its length must not (it varied by a sample: 159929 or 159930 for the same text).
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-1, 1, 24000 * 3 + 7).astype(np.float32)
+    for sr_in, sr_out in ((24000, 44100), (22050, 16000), (24000, 8000)):
+        whole = len(resample(x, sr_in, sr_out))
+        assert whole == -(-len(x) * sr_out // sr_in)
+        for cuts in ([1, 2, 3], [101, 5000, 5001, 40000], list(range(997, len(x), 6011))):
+            r, n = Resampler(sr_in, sr_out), 0
+            for a, b in zip([0, *cuts], [*cuts, len(x)], strict=True):
+                n += len(r.process(x[a:b])) + len(r.flush())
+            assert n == whole, (sr_in, sr_out, cuts)
 
 
 def test_resampler_is_band_limited_and_length_exact() -> None:

@@ -47,7 +47,10 @@ class Resampler:
     """Streaming rational resampler from ``sr_in`` to ``sr_out`` (mono float32).
 
     Output sample ``n`` is at time ``n / sr_out``; the total output length after ``flush`` is
-    ``ceil(n_in * sr_out / sr_in)`` so timings stay exact across blocks.
+    ``ceil(n_in * sr_out / sr_in)`` so timings stay exact across blocks. Over several runs
+    (each ended by a ``flush``), the total is that of all their input at once: a run gives one
+    sample fewer where the rounding of the runs before already gave one more, so the length
+    of a context's audio never depends on where its flushes fell (they depend on timing).
     """
 
     def __init__(self, sr_in: int, sr_out: int) -> None:
@@ -60,6 +63,7 @@ class Resampler:
             self._buf_start = -self.taps  # absolute input index of _buf[0]
         self._n_in = 0
         self._n_out = 0  # next output index
+        self._in_earlier = 0  # input of the runs before this one (kept by ``flush``)
 
     def reset(self) -> None:
         self.__init__(self.sr_in, self.sr_out)  # type: ignore[misc]
@@ -115,15 +119,22 @@ class Resampler:
             out.append(self._produce(self._buf_start + len(self._buf), None))
         return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
 
+    def _ceil_out(self, n_in: int) -> int:
+        """Output samples that ``n_in`` input samples make, rounded up."""
+        return -(-n_in * self.up // self.down)
+
     def flush(self) -> np.ndarray:
-        """Return the remaining output (zero-padding the input); the resampler is then reset."""
+        """Return the remaining output (zero-padding the input); the resampler then starts a
+        new run."""
+        earlier, n_in = self._in_earlier, self._n_in
         if self.passthrough:
             self.reset()
             return np.zeros(0, dtype=np.float32)
-        total = -(-self._n_in * self.up // self.down)
+        total = self._ceil_out(earlier + n_in) - self._ceil_out(earlier)
         self._buf = np.concatenate([self._buf, np.zeros(self.taps, dtype=np.float32)])
         out = self._produce(self._buf_start + len(self._buf), total)
         self.reset()
+        self._in_earlier = earlier + n_in
         return out
 
 
