@@ -18,24 +18,23 @@ from __future__ import annotations
 
 import threading
 import weakref
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anywidget
 import traitlets
 
+from .bundles import bundle
+
 if TYPE_CHECKING:
     from .config import Backend
     from .widget import SpeechWidget
-
-STATIC = Path(__file__).parent / "static"
 
 
 class Engine(anywidget.AnyWidget):
     """The page's audio engine, as the kernel sees it (see the module docs)."""
 
-    _esm = STATIC / "engine.js"
-    _css = STATIC / "widget.css"
+    _esm = bundle("engine.js")
+    _css = bundle("widget.css")
 
     #: The rate to open the AudioContext at before the first speech.
     sample_rate = traitlets.Int(44100).tag(sync=True)

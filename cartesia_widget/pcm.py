@@ -14,6 +14,7 @@ import io
 import struct
 import wave
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -129,15 +130,25 @@ class PcmDecoder:
         return len(self._carry)
 
 
+def pcm16(audio: np.ndarray) -> bytes:
+    """Float audio in [-1, 1] (clipped) as little-endian 16-bit PCM bytes."""
+    return (np.clip(audio, -1.0, 1.0) * 32767.0).round().astype("<i2").tobytes()
+
+
+def wav_writer(file: str | Path | BinaryIO, sample_rate: int) -> wave.Wave_write:
+    """An open writer of a mono 16-bit PCM WAV file (frames: `pcm16` bytes)."""
+    out = wave.open(str(file) if isinstance(file, Path) else file, "wb")  # noqa: SIM115 - the caller's
+    out.setnchannels(1)
+    out.setsampwidth(2)
+    out.setframerate(sample_rate)
+    return out
+
+
 def wav_bytes(audio: np.ndarray, sample_rate: int) -> bytes:
     """Float32 mono audio as the bytes of a 16-bit PCM WAV file."""
-    pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).round().astype("<i2")
     buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(sample_rate)
-        out.writeframes(pcm.tobytes())
+    with wav_writer(buffer, sample_rate) as out:
+        out.writeframes(pcm16(audio))
     return buffer.getvalue()
 
 
@@ -167,10 +178,3 @@ def wav_header(encoding: str, sample_rate: int, n_samples: int) -> bytes:
         + b"data"
         + struct.pack("<I", data_size)
     )
-
-
-def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int) -> Path:
-    """Write float32 mono audio as a 16-bit PCM WAV file."""
-    path = Path(path)
-    path.write_bytes(wav_bytes(audio, sample_rate))
-    return path

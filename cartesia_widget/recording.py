@@ -29,6 +29,19 @@ EMBED_RATE = 24000
 WAV_RATE = 16000
 #: libsndfile's MP3 compression level (0 best .. 1 smallest): 0.8 is about 40 kbit/s.
 MP3_COMPRESSION = 0.8
+#: Longer speech is not embedded (it would add over 8 MB to the notebook): see `too_long`.
+EMBED_MAX_SECONDS = 600
+
+
+def too_long(duration: float) -> str:
+    """Why speech of `duration` seconds is not embedded, or "" when it is short enough."""
+    if duration <= EMBED_MAX_SECONDS:
+        return ""
+    return (
+        f"Not kept in the notebook: {duration / 60:.0f} min is over the "
+        f"{EMBED_MAX_SECONDS // 60}-minute limit for embedded speech. Save it with "
+        "`to_wav(path)` and link the file instead."
+    )
 
 
 def encode(audio: np.ndarray, sample_rate: int) -> tuple[bytes, str]:

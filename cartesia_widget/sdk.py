@@ -21,6 +21,7 @@ Threads: a `Connection` is used by one thread only (the streaming thread);
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -47,6 +48,33 @@ OPEN_TIMEOUT = 10
 
 class Stopped(Exception):
     """Raised inside the receive loop when the utterance was asked to stop."""
+
+
+class NoReply(Exception):
+    """The server owed a reply and sent nothing for the utterance's `timeout`."""
+
+
+def list_voices(backend: Backend, query: str | None, limit: int) -> Iterator[Any]:
+    """The backend's voices (SDK objects), up to `limit`; an unreachable or refusing
+    server gets an error that names it and says what to check (never the key)."""
+    kwargs: dict[str, Any] = {"limit": min(limit, 100)}
+    if query:
+        kwargs["q"] = query
+    try:
+        for count, voice in enumerate(rest_client(backend).voices.list(**kwargs), 1):
+            yield voice
+            if count >= limit:
+                return
+    except cartesia.APIConnectionError as exc:
+        raise ConnectionError(
+            f"Could not reach {backend.base_url} to list voices ({type(exc).__name__}). "
+            "Check CARTESIA_BASE_URL (or configure(base_url=...)) and the network."
+        ) from None
+    except cartesia.APIStatusError as exc:
+        raise ConnectionError(
+            f"{backend.base_url} refused to list voices (HTTP {exc.status_code}). Check "
+            "CARTESIA_API_KEY (or configure(api_key=...))."
+        ) from None
 
 
 def rest_client(backend: Backend) -> cartesia.Cartesia:
@@ -93,6 +121,33 @@ class Connection:
         self._manager = self.client.tts.websocket_connect(websocket_connection_options=options)
         self.conn = self._manager.enter()
 
+    @classmethod
+    def opened(cls, backend: Backend, stopping: Callable[[], bool]) -> Connection:
+        """A new connection, opened on a thread of its own so that a stop need not wait
+        for a handshake that hangs (up to `OPEN_TIMEOUT`): raises `Stopped` at once."""
+        result: dict[str, Any] = {}
+        done, abandoned = threading.Event(), threading.Event()
+
+        def open_() -> None:
+            try:
+                result["conn"] = cls(backend)
+            except BaseException as exc:  # noqa: BLE001 - re-raised by the waiting thread
+                result["error"] = exc
+            done.set()
+            if abandoned.is_set() and "conn" in result:
+                result["conn"].close()
+
+        threading.Thread(target=open_, name="cartesia-widget-connect", daemon=True).start()
+        while not done.wait(POLL_INTERVAL):
+            if stopping():
+                abandoned.set()
+                if done.is_set() and "conn" in result:  # it opened meanwhile
+                    result["conn"].close()
+                raise Stopped
+        if "error" in result:
+            raise result["error"]
+        return result["conn"]
+
     @property
     def open(self) -> bool:
         return self.conn._connection.state is State.OPEN
@@ -111,7 +166,7 @@ class Connection:
         """Yield this context's events until `done` or `error`.
 
         Other contexts' events (e.g. the tail of a cancelled one) are skipped.
-        Raises `TimeoutError` when no event of this context arrives for
+        Raises `NoReply` when no event of this context arrives for
         `timeout` seconds while one is owed (`quiet()` says the server owes
         nothing, e.g. while the text source is thinking), `Stopped` as soon as
         `stopping()` is true, and `ConnectionClosed` when the socket goes away.
@@ -137,7 +192,7 @@ class Connection:
             if quiet():
                 deadline = Deadline(timeout)
             if deadline.expired:
-                raise TimeoutError(f"No reply from the server for {timeout:g} s.")
+                raise NoReply(f"No reply from the server for {timeout:g} s")
             try:
                 return self.conn.recv_bytes(timeout=deadline.remaining(POLL_INTERVAL))
             except TimeoutError:

@@ -46,10 +46,23 @@ def check_source(source: object) -> None:
     )
 
 
+def check_encodable(text: str) -> str:
+    """`text` if it can be sent (UTF-8); a lone surrogate gets an error saying where."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(
+            f"The text holds an unpaired surrogate ({text[exc.start]!r}) at position "
+            f"{exc.start}, which cannot be sent: remove it, or decode the text with "
+            "errors='replace'."
+        ) from None
+    return text
+
+
 def piece_text(piece: object) -> str:
     """A piece as text: str as is, None as nothing; anything else is an error."""
     if isinstance(piece, str):
-        return piece
+        return check_encodable(piece)
     if piece is None:
         return ""
     raise TypeError(

@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, Any
 import traitlets
 
 from . import main_thread
+from .bundles import bundle
 from .config import resolve_backend
 from .options import SpeechOptions, validate
 from .pcm import ENCODINGS, SAMPLE_RATES
 from .sources import Source
 from .utterance import Utterance
 from .voices import voices as list_voices
-from .widget import STATIC, SpeechWidget, option_trait
+from .widget import SpeechWidget, option_trait
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -36,7 +37,7 @@ EMOTIONS = ["neutral", "calm", "happy", "content", "excited", "curious", "sad", 
 class Speaker(SpeechWidget):
     """A Cartesia playground in the notebook: `Speaker()` shows it, `say()` speaks in it."""
 
-    _esm = STATIC / "speaker.js"
+    _esm = bundle("speaker.js")
 
     text = traitlets.Unicode("").tag(sync=True)
     # The speech options.

@@ -26,7 +26,14 @@ from .config import Backend, resolve_backend
 from .messages import stop as stop_message
 from .outbox import Outbox, Sink
 from .pcm import PcmDecoder
-from .sdk import Connection, Stopped, context_params, is_connection_error, server_error
+from .sdk import (
+    Connection,
+    NoReply,
+    Stopped,
+    context_params,
+    is_connection_error,
+    server_error,
+)
 from .sender import Sender
 from .utterance import SourceError, SpeechError, Utterance
 
@@ -139,14 +146,14 @@ class Streamer:
         except Exception:  # noqa: BLE001 - the first utterance will say what is wrong
             log.debug("cartesia-widget: warm-up failed", exc_info=True)
 
-    def _connect(self, backend: Backend) -> Connection:
+    def _connect(self, backend: Backend, stopping: Callable[[], bool] = bool) -> Connection:
         conn = self._conn
         idle = time.monotonic() - self._idle_since > REOPEN_IDLE
         if conn is not None and (conn.backend != backend or not conn.open or idle):
             conn.close()
             conn = None
         if conn is None:
-            conn = Connection(backend)
+            conn = Connection.opened(backend, stopping)
             self._conn = conn
         return conn
 
@@ -163,7 +170,7 @@ class Streamer:
         backend = utterance.backend
         for attempt in (1, 2):
             try:
-                conn = self._connect(backend)
+                conn = self._connect(backend, lambda: utterance._stopping)
                 self._generate(conn, utterance, sink)
                 return
             except Stopped:
@@ -171,6 +178,11 @@ class Streamer:
                 return
             except SpeechError as exc:
                 utterance._finish("error", exc)
+                return
+            except NoReply as exc:  # a silent server: trying again would only double the wait
+                self._drop_connection()
+                advice = "Check that the server is up and reachable, or raise `timeout`."
+                utterance._finish("error", SpeechError(str(exc), advice))
                 return
             except Exception as exc:  # noqa: BLE001 - reported on the handle
                 self._drop_connection()
@@ -185,7 +197,8 @@ class Streamer:
                     "error",
                     SpeechError(
                         "Connection failed",
-                        f"{type(exc).__name__}: {exc}. Check the server URL, the API key "
+                        f"{type(exc).__name__}: {str(exc).rstrip('.')}. Check the server URL, "
+                        "the API key "
                         "and the network, then try again.",
                     ),
                 )
@@ -255,13 +268,15 @@ class Streamer:
                 if event.type == "chunk":
                     samples = decoder.feed(event.audio or b"")
                     if len(samples):
-                        utterance._add_audio(samples)
+                        start = utterance._add_audio(samples)
                         if sink is not None:
                             self.outbox.chunk(
                                 sink,
                                 utterance.id,
                                 opts["sample_rate"],
-                                samples,
+                                utterance,
+                                start,
+                                len(samples),
                                 on_sent=utterance._mark_sent,
                                 lead=opts["lead"],
                             )

@@ -22,11 +22,11 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import execution, main_thread
+from .audio_store import AudioStore
 from .config import OFFLINE_NOTICE, Backend, resolve_backend
 from .deadline import Deadline
 from .options import SpeechOptions, validate
-from .pcm import write_wav
-from .sources import Source, check_source, start
+from .sources import Source, check_encodable, check_source, start
 from .text_input import TextInput
 from .timings import Timings
 
@@ -76,7 +76,7 @@ def check_text(text: object) -> str:
         raise TypeError(f"Text to speak must be a str, got {type(text).__name__}.")
     if not text.strip():
         raise ValueError("Nothing to speak: the text is empty.")
-    return text
+    return check_encodable(text)
 
 
 class Utterance:
@@ -121,8 +121,7 @@ class Utterance:
         self._requested = threading.Event()
         self._status = "queued"
         self._finished = False
-        self._chunks: list[np.ndarray] = []
-        self._frames = 0
+        self._audio = AudioStore()
         self._words: list[Word] = []
         self._error: SpeechError | None = None
         self._timings = Timings()
@@ -157,14 +156,24 @@ class Utterance:
     def audio(self) -> np.ndarray:
         """All audio received so far, float32 mono at `sample_rate`."""
         with self._lock:
-            chunks = list(self._chunks)
-        return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
+            return self._audio.read()
+
+    def read_audio(self, start: int, count: int) -> np.ndarray:
+        """`count` samples of the audio from index `start` (a part of `.audio`)."""
+        with self._lock:
+            return self._audio.read(start, count)
 
     @property
     def duration(self) -> float:
         """Seconds of audio received so far."""
         with self._lock:
-            return self._frames / self.sample_rate
+            return self._audio.frames / self.sample_rate
+
+    @property
+    def frames(self) -> int:
+        """Samples received so far."""
+        with self._lock:
+            return self._audio.frames
 
     @property
     def words(self) -> list[Word]:
@@ -180,7 +189,7 @@ class Utterance:
         kernel's only when both run on one machine.
         """
         with self._lock:
-            return self._timings.metrics(self._frames / self.sample_rate)
+            return self._timings.metrics(self._audio.frames / self.sample_rate)
 
     def stop(self) -> None:
         """Stop generating and silence playback. Safe to call from any thread, twice."""
@@ -247,7 +256,8 @@ class Utterance:
 
     def to_wav(self, path: str | Path) -> Path:
         """Save the audio received so far as a 16-bit WAV file."""
-        return write_wav(path, self.audio, self.sample_rate)
+        with self._lock:
+            return self._audio.write_wav(Path(path), self.sample_rate)
 
     def __repr__(self) -> str:
         excerpt = self.text if len(self.text) <= 40 else self.text[:39] + "…"
@@ -290,13 +300,15 @@ class Utterance:
             self._status = "waiting" if waiting else "streaming"
         self._notify()
 
-    def _add_audio(self, samples: np.ndarray) -> None:
+    def _add_audio(self, samples: np.ndarray) -> int:
+        """Keep `samples`; returns the index of the first (for `read_audio`)."""
         with self._lock:
             if self._timings.first_chunk_at is None:
                 self._timings.first_chunk_at = time.time()
-            self._chunks.append(samples)
-            self._frames += len(samples)
+            start = self._audio.frames
+            self._audio.append(samples)
         self._notify()
+        return start
 
     def _add_words(self, words: list[str], starts: list[float], ends: list[float]) -> None:
         with self._lock:

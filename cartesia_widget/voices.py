@@ -7,27 +7,18 @@ from typing import Any
 from . import sdk
 from .config import resolve_backend
 
+#: What `voices()` gives of each voice (the offline server adds `engine`).
+FIELDS = ("id", "name", "language", "gender", "description", "engine")
+
 
 def voices(query: str | None = None, *, limit: int = 100) -> list[dict[str, Any]]:
-    """Voices of the current backend: id, name, language, gender, description.
+    """Voices of the current backend: id, name, language, gender, description, and for
+    the offline ones the engine that speaks them ("neural" or "espeak"; None otherwise).
 
-    `query` searches names and descriptions on the server side.
+    `query` searches names and descriptions on the server side. An unreachable
+    server raises ConnectionError with its URL and what to check.
     """
-    client = sdk.rest_client(resolve_backend())
-    found: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"limit": min(limit, 100)}
-    if query:
-        kwargs["q"] = query
-    for voice in client.voices.list(**kwargs):
-        found.append(
-            {
-                "id": voice.id,
-                "name": voice.name,
-                "language": voice.language,
-                "gender": voice.gender,
-                "description": voice.description,
-            }
-        )
-        if len(found) >= limit:
-            break
-    return found
+    return [
+        {name: getattr(voice, name, None) for name in FIELDS}
+        for voice in sdk.list_voices(resolve_backend(), query, limit)
+    ]

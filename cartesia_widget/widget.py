@@ -25,17 +25,17 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anywidget
 import traitlets
 
 from . import execution, main_thread
+from .bundles import bundle
 from .config import embed_default
 from .engine import engine
 from .options import OPTIONS, OptionError, SpeechOptions
-from .recording import audio_html, encode
+from .recording import audio_html, encode, too_long
 from .sources import Source
 from .streamer import streamer
 from .utterance import FINAL, Utterance
@@ -43,7 +43,6 @@ from .utterance import FINAL, Utterance
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-STATIC = Path(__file__).parent / "static"
 #: Seconds between two `duration` updates of a widget while audio streams in.
 DURATION_UPDATE_INTERVAL = 0.25
 #: Seconds of audio per chunk message when a finished utterance is sent again (replay).
@@ -63,7 +62,7 @@ def option_trait(name: str, default: Any = None) -> traitlets.TraitType:
 class SpeechWidget(anywidget.AnyWidget):
     """State every speaking widget shows, and its binding to the utterance it plays."""
 
-    _css = STATIC / "widget.css"
+    _css = bundle("widget.css")
 
     #: Kernel-side state: queued, connecting, streaming, done, stopped or error.
     status = traitlets.Unicode("").tag(sync=True)
@@ -134,6 +133,23 @@ class SpeechWidget(anywidget.AnyWidget):
         if self.utterance is not None:
             self.utterance.stop()
 
+    def close(self) -> None:
+        """Close the widget; the speech it showed is released (and stops, if it still plays)."""
+        # Attributes may be missing when a constructor failed and ipywidgets closes from `__del__`.
+        utterance = getattr(self, "utterance", None)
+        if utterance is not None and utterance.status not in FINAL:
+            utterance.stop()
+        if hasattr(self, "utterance"):
+            self.utterance = None
+        getattr(self, "_displays", []).clear()
+        getattr(self, "_recordings", []).clear()
+        # Every DOMWidget makes a `Layout` widget of its own, which ipywidgets leaves open
+        # (and so alive) when its owner closes; it is ours alone, so it closes with us.
+        layout = getattr(self, "_trait_values", {}).get("layout")
+        super().close()
+        if layout is not None:
+            layout.close()
+
     def replay(self) -> None:
         """Send the speech shown to the browser again (e.g. after a page reload)."""
         u = self.utterance
@@ -143,11 +159,10 @@ class SpeechWidget(anywidget.AnyWidget):
         self._replays += 1
         stream = f"{u.id}-replay{self._replays}"
         self.stream = stream  # the view follows the replay
-        audio = u.audio
-        step = int(REPLAY_CHUNK_SECONDS * u.sample_rate)
+        frames, step = u.frames, int(REPLAY_CHUNK_SECONDS * u.sample_rate)
         outbox, channel = streamer().outbox, engine()
-        for start in range(0, len(audio), step):
-            outbox.chunk(channel, stream, u.sample_rate, audio[start : start + step])
+        for start in range(0, frames, step):  # ranges: the outbox reads each when it sends it
+            outbox.chunk(channel, stream, u.sample_rate, u, start, min(step, frames - start))
         outbox.end(channel, stream, u.sample_rate)
 
     # -- the binding -----------------------------------------------------------------------
@@ -211,7 +226,10 @@ class SpeechWidget(anywidget.AnyWidget):
             return
         self._ended_id = u.id
         if u.status == "done" and self.embed and u.duration > 0:
-            self.recording, self.recording_type = encode(u.audio, u.sample_rate)
+            if too_long(u.duration):
+                self.notice = too_long(u.duration)
+            else:
+                self.recording, self.recording_type = encode(u.audio, u.sample_rate)
         self._refresh_outputs()
 
     def _on_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
@@ -248,6 +266,8 @@ class SpeechWidget(anywidget.AnyWidget):
 
     def _recording_bundle(self) -> dict[str, str]:
         u = self.utterance
+        if u is not None and self.embed and too_long(u.duration) and u.status in FINAL:
+            return {"text/plain": too_long(u.duration)}
         if not self.recording or u is None:
             return {"text/plain": "", "text/html": ""}
         text = " ".join(u.text.split())
@@ -284,6 +304,6 @@ def _excerpt(text: str) -> str:
 class Player(SpeechWidget):
     """The compact player of `%%speak`: status, time, Stop. `say()` speaks in it."""
 
-    _esm = STATIC / "player.js"
+    _esm = bundle("player.js")
 
     status = traitlets.Unicode("queued").tag(sync=True)

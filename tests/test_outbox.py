@@ -1,10 +1,10 @@
-"""The outbox's coalescing of queued chunks into messages."""
+"""The outbox: coalescing queued chunks into messages, pacing, and stopped streams."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from cartesia_widget.outbox import _coalesce, _Item
+from cartesia_widget.outbox import MAX_MESSAGE_SECONDS, _coalesce, _Item
 
 
 class Sink:
@@ -12,16 +12,41 @@ class Sink:
         raise AssertionError
 
 
+class Audio:
+    """An `AudioSource` over one array (the role an Utterance plays)."""
+
+    def __init__(self, samples: np.ndarray) -> None:
+        self.samples = samples
+
+    def read_audio(self, start: int, count: int) -> np.ndarray:
+        return self.samples[start : start + count]
+
+
+SOURCE = Audio(np.zeros(16000 * 10, np.float32))
+_next: dict[str, int] = {}
+
+
 def chunk(sink: Sink, stream: str, n: int = 4) -> _Item:
-    return _Item(sink, stream, 16000, np.zeros(n, np.float32))
+    start = _next.get(stream, 0)
+    _next[stream] = start + n
+    return _Item(sink, stream, 16000, SOURCE, start, n)
 
 
 def end(sink: Sink, stream: str) -> _Item:
     return _Item(sink, stream, 16000, None)
 
 
+def test_a_message_carries_at_most_max_message_seconds_of_audio():
+    a = Sink()
+    second = 16000
+    items = [chunk(a, "long", second // 2) for _ in range(int(MAX_MESSAGE_SECONDS * 4) + 1)]
+    batches = _coalesce(items)
+    most = MAX_MESSAGE_SECONDS * second
+    assert [sum(i.count for i in b) for b in batches] == [most, most, second // 2]
+
+
 def shape(batches: list[list[_Item]]) -> list[list[str]]:
-    return [[f"{i.stream}:{'end' if i.samples is None else 'chunk'}" for i in b] for b in batches]
+    return [[f"{i.stream}:{'end' if i.source is None else 'chunk'}" for i in b] for b in batches]
 
 
 def test_consecutive_chunks_of_one_stream_become_one_message_and_ends_stay_alone():
@@ -41,3 +66,59 @@ def test_chunks_of_other_streams_or_sinks_are_not_merged_and_order_is_kept():
     assert shape(batches) == [["s1:chunk"], ["s2:chunk"], ["s1:chunk"], ["s1:chunk"], ["s1:end"]]
     assert [item for batch in batches for item in batch] == items
     assert _coalesce([]) == []
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.sent: list[dict] = []
+
+    def send(self, content, buffers=None) -> None:
+        self.sent.append(dict(content))
+
+
+def test_stopped_streams_send_nothing_more_and_leave_no_state_behind():
+    import time
+
+    from cartesia_widget.outbox import KEEP_DROPPED, Outbox
+
+    box, sink = Outbox(interval=0), Recorder()
+    for i in range(KEEP_DROPPED + 500):
+        box.chunk(sink, f"s{i}", 16000, SOURCE, 0, 8)
+        box.drop(f"s{i}")
+        box.chunk(sink, f"s{i}", 16000, SOURCE, 0, 8)  # late: never sent
+    box.chunk(sink, "last", 16000, SOURCE, 0, 8)
+    box.end(sink, "last", 16000)
+    deadline = time.monotonic() + 10
+    while not any(m["type"] == "end" for m in sink.sent) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    box.close()
+    sent_streams = {m["stream"] for m in sink.sent}
+    # Dropped streams may have sent their first chunk before the drop, never the late one.
+    assert all(sum(m["stream"] == s for m in sink.sent) <= 1 for s in sent_streams - {"last"})
+    assert [m["type"] for m in sink.sent if m["stream"] == "last"] == ["chunk", "end"]
+    box.drop("flush")  # trims what the drained queue no longer holds
+    assert len(box._dropped) == KEEP_DROPPED and not box._queued
+    assert not box._seq and not box._frames
+
+
+def test_a_long_stream_is_sent_at_most_ahead_seconds_before_it_plays():
+    import time
+
+    from cartesia_widget.outbox import Outbox
+
+    rate, ahead, seconds = 1000, 0.5, MAX_MESSAGE_SECONDS + 1
+    audio = Audio(np.arange(int(rate * seconds), dtype=np.float32))
+    box, sink = Outbox(interval=0, ahead=ahead), Recorder()
+    start = time.monotonic()
+    for i in range(0, len(audio.samples), 100):  # all at once, as a fast server sends it
+        box.chunk(sink, "s", rate, audio, i, 100)
+    box.end(sink, "s", rate)
+    while not any(m["type"] == "end" for m in sink.sent):
+        assert time.monotonic() - start < 10
+        time.sleep(0.005)
+    box.close()
+    elapsed = time.monotonic() - start
+    # The second message starts at MAX_MESSAGE_SECONDS of audio: due that minus `ahead`
+    # seconds after the first was sent.
+    assert elapsed >= MAX_MESSAGE_SECONDS - ahead - 0.05
+    assert sum(m["type"] == "chunk" for m in sink.sent) > 1  # not one burst
