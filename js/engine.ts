@@ -8,7 +8,7 @@
  * through the page's shared outputs (output.ts), placing chunks with a
  * Scheduler whose first lead the page learns (lead.ts), reports each stream's
  * first audio and end to the kernel that sent it, and keeps what it received
- * so the browser can replay it and save it as a WAV.
+ * (speech_cache.ts, bounded) so the browser can replay it and save it as a WAV.
  *
  * anywidget imports each widget's bundle separately, so the engine lives on
  * `globalThis` (`pageEngine()`), like the page's outputs.
@@ -19,6 +19,7 @@ import { LeadTracker, StreamNeed, type Store } from "./lead";
 import { isKernelMessage, type BrowserMessage, type ChunkMessage } from "./messages";
 import { page, type Output } from "./output";
 import { Scheduler } from "./scheduler";
+import { SpeechCache } from "./speech_cache";
 
 type Reporter = (msg: BrowserMessage) => void;
 
@@ -28,8 +29,6 @@ interface Stream {
   replay: boolean;
   /** Where this stream's reports go (the kernel that sent it); null for replays. */
   report: Reporter | null;
-  /** Decoded samples as received, kept for replay and download. */
-  cache: Float32Array[];
   output: Output;
   scheduler: Scheduler;
   need: StreamNeed;
@@ -56,6 +55,8 @@ export interface EngineState {
   buffered: number;
   /** The stream is a replay from the browser's own data. */
   replay: boolean;
+  /** The page keeps the stream's audio (for Replay and Download WAV). */
+  kept: boolean;
   underruns: number;
 }
 
@@ -68,6 +69,7 @@ export const IDLE_STATE: Readonly<EngineState> = {
   active: false,
   buffered: 0,
   replay: false,
+  kept: false,
   underruns: 0,
 };
 
@@ -80,6 +82,8 @@ export class AudioEngine {
   private readonly listeners = new Set<() => void>();
   private readonly watched = new Set<AudioContext>();
   private readonly onState = () => this.emit();
+  /** What the page keeps of each stream's audio. */
+  private readonly cache = new SpeechCache();
   /** The lead new streams start with, learned from how their chunks arrived. */
   readonly leads = new LeadTracker(pageStore());
 
@@ -116,6 +120,7 @@ export class AudioEngine {
       active: !s.stopped && (!s.ended || s.sources.size > 0),
       buffered: s.stopped ? 0 : Math.max(0, s.scheduler.end - s.output.ctx.currentTime),
       replay: s.replay,
+      kept: this.cache.has(s.id),
       underruns: s.scheduler.underruns,
     };
   }
@@ -134,18 +139,10 @@ export class AudioEngine {
     this.emit();
   }
 
-  /** A stream's audio as received (for Download WAV and Replay), or null. */
+  /** A stream's audio as received (for Download WAV and Replay), or null when the page
+   * does not keep it (see speech_cache.ts). */
   audio(id: string): PcmAudio | null {
-    const s = this.streams.get(id);
-    if (!s || s.cache.length === 0) return null;
-    const total = s.cache.reduce((n, c) => n + c.length, 0);
-    const samples = new Float32Array(total);
-    let offset = 0;
-    for (const c of s.cache) {
-      samples.set(c, offset);
-      offset += c.length;
-    }
-    return { samples, sampleRate: s.scheduler.sampleRate };
+    return this.cache.audio(id);
   }
 
   /** Play samples as a new replay stream `id` (from a cache or an embedded WAV). Needs no
@@ -186,7 +183,6 @@ export class AudioEngine {
       id,
       replay: false,
       report,
-      cache: [],
       output,
       scheduler: new Scheduler(() => ctx.currentTime, sampleRate, {
         lead: lead ?? this.leads.lead(),
@@ -239,7 +235,7 @@ export class AudioEngine {
   private schedule(s: Stream, samples: Float32Array, seq: number): number {
     const ctx = s.output.ctx;
     const sampleRate = s.scheduler.sampleRate;
-    s.cache.push(samples);
+    this.cache.add(s.id, samples, sampleRate);
     const audio = ctx.createBuffer(1, samples.length, sampleRate);
     audio.copyToChannel(samples as Float32Array<ArrayBuffer>, 0);
     const src = ctx.createBufferSource();
@@ -314,7 +310,10 @@ export class AudioEngine {
   private forgetOld(): void {
     for (const [id, s] of this.streams) {
       if (this.streams.size <= KEPT_STREAMS) break;
-      if (s.stopped || (s.ended && s.sources.size === 0)) this.streams.delete(id);
+      if (s.stopped || (s.ended && s.sources.size === 0)) {
+        this.streams.delete(id);
+        this.cache.forget(id);
+      }
     }
   }
 

@@ -59,7 +59,11 @@ export function transport(
   const update = (audio: EngineState, total: number) => {
     const hasAudio = audio.received > 0 || hasRecording(model);
     replay.disabled = !hasAudio && total === 0;
-    downloadButton.disabled = !hasAudio;
+    const download = audio.kept || hasRecording(model);
+    downloadButton.disabled = !download;
+    downloadButton.title = download || !hasAudio
+      ? "Download the speech as a WAV file"
+      : "Too long to keep in the page: save it from the kernel with `to_wav(path)`";
   };
   return { row, speak, update };
 }
