@@ -5,7 +5,8 @@
     Any text, as long as you like.
 
 or from Python: `cartesia_widget.speak("Hello!")`. Without CARTESIA_API_KEY the
-built-in offline voice (espeak-ng behind a local Cartesia-compatible server) speaks.
+built-in offline voices speak (a neural English voice, and espeak-ng for other
+languages, behind a local Cartesia-compatible server).
 """
 
 from __future__ import annotations

@@ -22,7 +22,11 @@ from .options import CARTESIA_DEFAULT_VOICE
 
 CARTESIA_BASE_URL = "https://api.cartesia.ai"
 
-OFFLINE_NOTICE = "Offline voice (espeak-ng, built in): set CARTESIA_API_KEY to speak with Cartesia."
+#: What the players say while the built-in server speaks, by the engine of its default voice.
+OFFLINE_NOTICES = {
+    "neural": "Offline voice (neural, built in): set CARTESIA_API_KEY to speak with Cartesia.",
+    "espeak": "Offline voice (espeak-ng, built in): set CARTESIA_API_KEY to speak with Cartesia.",
+}
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,8 @@ class Backend:
     default_voice: str
     #: True for the built-in offline server.
     offline: bool = False
+    #: What players show while this backend speaks ("" for Cartesia's own).
+    notice: str = ""
 
     def __repr__(self) -> str:
         kind = "offline" if self.offline else "remote"
@@ -152,4 +158,5 @@ def _offline_backend() -> Backend:
         api_key=_offline_server.api_key,
         default_voice=DEFAULT_VOICE_ID,
         offline=True,
+        notice=OFFLINE_NOTICES[_offline_server.default_engine],
     )

@@ -89,7 +89,6 @@ def warm_up() -> None:
     """Show the engine (the browser loads its module and opens its AudioContext) and open
     the connection to the backend in the background."""
     from . import main_thread
-    from .config import OFFLINE_NOTICE
     from .streamer import streamer
 
     channel = engine()
@@ -97,7 +96,6 @@ def warm_up() -> None:
     main_thread.capture()
 
     def ready(backend: Backend) -> None:
-        notice = OFFLINE_NOTICE if backend.offline else ""
-        main_thread.post(lambda: setattr(channel, "notice", notice))
+        main_thread.post(lambda: setattr(channel, "notice", backend.notice))
 
     streamer().warm_up(ready)

@@ -23,7 +23,7 @@ import numpy as np
 
 from . import execution, main_thread
 from .audio_store import AudioStore
-from .config import OFFLINE_NOTICE, Backend, resolve_backend
+from .config import Backend, resolve_backend
 from .deadline import Deadline
 from .options import SpeechOptions, validate
 from .sources import Source, check_encodable, check_source, start
@@ -112,7 +112,7 @@ class Utterance:
         self.backend = backend or resolve_backend()
         self.voice = self.options["voice"] or self.backend.default_voice
         #: One line about the voice in use, shown by the player.
-        self.notice = OFFLINE_NOTICE if self.backend.offline else ""
+        self.notice = self.backend.notice
         self._lock = threading.Lock()
         self._generated = threading.Event()
         self._played = threading.Event()

@@ -45,6 +45,8 @@ export interface Voice {
   language: string;
   gender?: string | null;
   description?: string;
+  /** The offline server's voices: the engine that speaks it. */
+  engine?: "neural" | "espeak" | null;
 }
 
 /** A generation control a model may honour. */

@@ -4,7 +4,8 @@ import { listen, save, type SpeakerModel, type Voice } from "./models";
 
 /**
  * The voices whose name, language or description contain `query`, as
- * `[id, "name · language"]` options. The chosen voice stays listed whatever
+ * `[id, "name · language"]` options ("name · language · neural" for the
+ * offline server's neural voices). The chosen voice stays listed whatever
  * the query, and is listed by its id when it is not among `voices`.
  */
 export function voiceOptions(
@@ -17,9 +18,12 @@ export function voiceOptions(
     (v) =>
       !q ||
       v.id === current ||
-      `${v.name} ${v.language} ${v.description ?? ""}`.toLowerCase().includes(q),
+      `${v.name} ${v.language} ${v.engine ?? ""} ${v.description ?? ""}`.toLowerCase().includes(q),
   );
-  const options: Array<[string, string]> = shown.map((v) => [v.id, `${v.name} · ${v.language}`]);
+  const options: Array<[string, string]> = shown.map((v) => [
+    v.id,
+    `${v.name} · ${v.language}${v.engine === "neural" ? " · neural" : ""}`,
+  ]);
   if (current && !voices.some((v) => v.id === current)) options.unshift([current, current]);
   return options;
 }

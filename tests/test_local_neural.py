@@ -33,7 +33,7 @@ def test_the_neural_voice_is_the_default(lt, local_server) -> None:
     assert "neural" in local_server.engine_line
     assert find_voice(CARTESIA_DEFAULT_VOICE).id == DEFAULT_VOICE_ID == VOICES[0].id
     v = _voice_json(lt, local_server, DEFAULT_VOICE_ID)
-    assert v["name"] == "Local Hibari · en" and v["engine"] == "neural"
+    assert v["name"] == "Local Hibari" and v["engine"] == "neural"
     assert "neural" in v["description"] and "offline" in v["description"].lower()
     assert _voice_json(lt, local_server, ESPEAK_VOICE)["engine"] == "espeak"
 

@@ -141,7 +141,7 @@ def test_player_state_follows_the_utterance(comms):
     assert "streaming" in statuses
     durations = [s["duration"] for s in comms.states(player_id) if "duration" in s]
     assert durations[-1] == pytest.approx(u.duration, abs=1e-3)
-    assert "Offline voice" in comms.everything()
+    assert "Offline voice (neural, built in)" in comms.everything()  # hibari-tts is installed
 
 
 def test_stop_silences_the_browser_and_ends_generation(comms):
@@ -373,3 +373,6 @@ def test_speaker_lists_the_offline_voices():
         time.sleep(0.01)
     assert {v["language"] for v in speaker.voices} >= {"en", "fr", "de"}
     assert speaker.voice in {v["id"] for v in speaker.voices}
+    default = next(v for v in speaker.voices if v["id"] == speaker.voice)
+    assert default["engine"] == "neural"  # the picker marks it (voice_picker.ts)
+    assert {v["engine"] for v in speaker.voices} == {"neural", "espeak"}

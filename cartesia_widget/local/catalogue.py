@@ -81,7 +81,7 @@ class LocalVoice:
 VOICES: list[LocalVoice] = [
     LocalVoice(
         "en-us-hibari",
-        "Local Hibari · en",
+        "Local Hibari",
         "Offline neural US English female voice (hibari, distilled from Kokoro's af_heart; "
         "runs on this machine, no network).",
         "en",

@@ -25,6 +25,18 @@ describe("voiceOptions", () => {
     expect(voiceOptions(voices, "", "ben").map(([id]) => id)).toEqual(["b"]);
   });
 
+  it("marks the offline server's neural voices, and finds them by it", () => {
+    const offline: Voice[] = [
+      { id: "h", name: "Local Hibari", language: "en", engine: "neural" },
+      { id: "j", name: "Local Jordan", language: "en", engine: "espeak" },
+    ];
+    expect(voiceOptions(offline, "", "")).toEqual([
+      ["h", "Local Hibari · en · neural"],
+      ["j", "Local Jordan · en"],
+    ]);
+    expect(voiceOptions(offline, "", "neural").map(([id]) => id)).toEqual(["h"]);
+  });
+
   it("keeps the chosen voice listed, by id when it is unknown", () => {
     expect(voiceOptions(voices, "b", "german").map(([id]) => id)).toEqual(["a", "b"]);
     expect(voiceOptions(voices, "zz", "german")).toEqual([
