@@ -158,12 +158,7 @@ def stop_kernels(server: JupyterServer) -> None:
 
 
 def speak_runs(browser, srv: LocalServer, runs: int) -> tuple[list[dict], list[dict]]:  # noqa: ANN001
-    server = JupyterServer("lab")
-    server.env.update(
-        CARTESIA_API_KEY=srv.api_key,
-        CARTESIA_BASE_URL=srv.base_url,
-        CARTESIA_WEBSOCKET_URL=srv.websocket_url,
-    )
+    server = JupyterServer("lab").speak_with(srv)
     server.start()
     context = Context(browser)
     cold, warm = [], []

@@ -21,7 +21,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
-from browser import JupyterServer, NotebookPage, launch, streams, write_notebook  # noqa: E402
+from browser import (  # noqa: E402
+    JupyterServer,
+    NotebookPage,
+    launch,
+    streams,
+    wait_played,
+    write_notebook,
+)
 from delaying_proxy import DelayingProxy  # noqa: E402
 
 from cartesia_widget.local import LocalServer  # noqa: E402
@@ -53,12 +60,7 @@ def main() -> None:
 
     rows = []
     with LocalServer(realtime_factor=1.2, jitter=0.02, seed=5) as srv, sync_playwright() as p:
-        server = JupyterServer("lab")
-        server.env.update(
-            CARTESIA_API_KEY=srv.api_key,
-            CARTESIA_BASE_URL=srv.base_url,
-            CARTESIA_WEBSOCKET_URL=srv.websocket_url,
-        )
+        server = JupyterServer("lab").speak_with(srv)
         server.start()
         proxy = DelayingProxy(f"http://127.0.0.1:{server.port}", DELAY, JITTER)
         browser = launch(p, autoplay=True)
@@ -72,12 +74,7 @@ def main() -> None:
             for i in range(args.cells):
                 lead = nb.js(f"{ENGINE}.leads.lead()")
                 nb.run_cell(1 + i)
-                nb.wait_js(
-                    "[...document.querySelectorAll('.cw-player')].filter(p => "
-                    f"p.textContent.startsWith('Played')).length >= {i + 1}",
-                    timeout=90,
-                    what=f"cell {i + 1} to play",
-                )
+                wait_played(nb, i + 1, timeout=90)
                 stream = nb.js("[...document.querySelectorAll('.cw-player')].at(-1).dataset.stream")
                 chunks = streams(nb.log())[stream]
                 rows.append(

@@ -29,7 +29,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from browser import PAGE, JupyterServer, NotebookPage, launch, streams, write_notebook  # noqa: E402
+from browser import (  # noqa: E402
+    PAGE,
+    JupyterServer,
+    NotebookPage,
+    launch,
+    streams,
+    wait_played,
+    write_notebook,
+)
 
 TEXTS = [
     "The first utterance is short. It has two sentences.",
@@ -78,12 +86,7 @@ def run_scenario(browser, server, index: int, name, rtf, jitter, lead, texts) ->
         nb.wait_js(f"!!{PAGE}", timeout=60, what="the widget bundle")
         for i in range(len(texts)):  # one utterance at a time, as a person runs cells
             nb.run_cell(1 + i)
-            nb.wait_js(
-                "[...document.querySelectorAll('.cw-player')].filter(p => "
-                f"p.textContent.startsWith('Played')).length >= {i + 1}",
-                timeout=60,
-                what=f"utterance {i} to play",
-            )
+            wait_played(nb, i + 1)
         time.sleep(0.5)
         nb.run_cell(1 + len(texts))
         metrics = nb.result()

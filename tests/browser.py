@@ -24,6 +24,7 @@ from typing import Any
 
 import nbformat
 import pytest
+from executed import notebook
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -54,14 +55,7 @@ def free_port() -> int:
 
 
 def write_notebook(path: Path, cells: list[str]) -> Path:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, path)
+    nbformat.write(notebook(cells), path)
     return path
 
 
@@ -91,6 +85,15 @@ class JupyterServer:
             self.env.pop(name, None)
         self.log = open(self.root / "server.log", "w")  # noqa: SIM115 - closed in stop()
         self.proc: subprocess.Popen[bytes] | None = None
+
+    def speak_with(self, srv: Any) -> JupyterServer:
+        """Have the kernels speak with `srv` (a LocalServer or any Cartesia-compatible one)."""
+        self.env.update(
+            CARTESIA_API_KEY=srv.api_key,
+            CARTESIA_BASE_URL=srv.base_url,
+            CARTESIA_WEBSOCKET_URL=srv.websocket_url,
+        )
+        return self
 
     def start(self) -> JupyterServer:
         self.proc = subprocess.Popen(
