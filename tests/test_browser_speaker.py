@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import wave
 from pathlib import Path
 
@@ -158,7 +159,13 @@ def test_replay_after_reload_comes_from_the_kernel(browser, lab, open_notebook):
     nb.wait_js("document.querySelector('.cw-status').textContent === 'Played'", what="playback")
     received = sum(e["frames"] for e in nb.log())
     nb.page.keyboard.press("Control+s")  # the output (a widget view) is saved with the notebook
-    nb.wait_js("!document.querySelector('.jp-DocumentWidget .jp-mod-dirty')", what="the save")
+    # Wait for the file itself: a page check could pass before the save began (under load,
+    # the reload then came first and the notebook reopened without its output).
+    saved = lab.root / "reload.ipynb"
+    deadline = time.monotonic() + 30
+    while "application/vnd.jupyter.widget-view+json" not in saved.read_text():
+        assert time.monotonic() < deadline, "the notebook was not saved with its widget output"
+        time.sleep(0.1)
     nb.page.reload()
     nb.wait_js("!!document.querySelector('.cw-replay')", timeout=60, what="the restored widget")
     nb.page.click(".cw-replay")
