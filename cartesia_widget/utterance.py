@@ -272,6 +272,10 @@ class Utterance:
         """Call `listener(self)` (on any thread) after every status, audio or error change."""
         self._listeners.append(listener)
 
+    def _unsubscribe(self, listener: Callable[[Utterance], None]) -> None:
+        """No longer call `listener` (a new list: a notification under way is unaffected)."""
+        self._listeners = [other for other in self._listeners if other is not listener]
+
     def _start_input(self) -> None:
         """Start reading the source (called when the utterance is queued)."""
         if self._source is not None:

@@ -139,6 +139,7 @@ class SpeechWidget(anywidget.AnyWidget):
         utterance = getattr(self, "utterance", None)
         if utterance is not None and utterance.status not in FINAL:
             utterance.stop()
+        self._release()
         if hasattr(self, "utterance"):
             self.utterance = None
         getattr(self, "_displays", []).clear()
@@ -174,6 +175,7 @@ class SpeechWidget(anywidget.AnyWidget):
         self._show(utterance)
 
     def _show(self, utterance: Utterance) -> None:
+        self._release()
         self.utterance = utterance
         self.stream = utterance.id
         self.label = _excerpt(utterance.text)
@@ -184,8 +186,16 @@ class SpeechWidget(anywidget.AnyWidget):
         self.duration = 0.0
         self.recording, self.recording_type = b"", ""
         utterance._will_play()
-        utterance._subscribe(self._listener())
+        self._on_change = self._listener()
+        utterance._subscribe(self._on_change)
         self._mirror(utterance)  # after subscribing: no change can slip between
+
+    def _release(self) -> None:
+        """Stop listening to the utterance shown, so that it no longer holds this widget
+        (a handle the user keeps, or the outbox's last item, would keep it alive)."""
+        utterance, listener = getattr(self, "utterance", None), getattr(self, "_on_change", None)
+        if utterance is not None and listener is not None:
+            utterance._unsubscribe(listener)
 
     def _listener(self) -> Any:
         """Post the utterance's changes to the main thread; `duration` at most 4 times/s."""

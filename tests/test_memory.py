@@ -37,6 +37,16 @@ def test_closed_players_release_their_utterances_and_themselves(comms):
     assert len(_instances) - open_before <= 2  # the last player, and its layout
 
 
+def test_a_closed_player_is_released_while_its_utterance_is_still_held(comms):
+    u = cw.speak("Kept by the caller.")
+    u.wait(timeout=30, playback=False)
+    player = weakref.ref(player_of(u))
+    player().close()
+    gc.collect()
+    # Before: the utterance's listener held the closed player (for as long as `u` lived).
+    assert player() is None and u.status == "done"
+
+
 def test_speech_beyond_the_memory_budget_moves_to_disk_whole(monkeypatch, tmp_path):
     monkeypatch.setattr(audio_store, "MEMORY_BYTES", 4000)
     monkeypatch.setattr(audio_store, "BLOCK", 300)  # write the WAV in several blocks
