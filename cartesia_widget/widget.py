@@ -236,8 +236,8 @@ class SpeechWidget(anywidget.AnyWidget):
             return
         self._ended_id = u.id
         if u.status == "done" and self.embed and u.duration > 0:
-            if too_long(u.duration):
-                self.notice = too_long(u.duration)
+            if reason := too_long(u.duration):
+                self.notice = reason
             else:
                 self.recording, self.recording_type = encode(u.audio, u.sample_rate)
         self._refresh_outputs()
@@ -276,8 +276,8 @@ class SpeechWidget(anywidget.AnyWidget):
 
     def _recording_bundle(self) -> dict[str, str]:
         u = self.utterance
-        if u is not None and self.embed and too_long(u.duration) and u.status in FINAL:
-            return {"text/plain": too_long(u.duration)}
+        if u is not None and self.embed and u.status in FINAL and (reason := too_long(u.duration)):
+            return {"text/plain": reason}
         if not self.recording or u is None:
             return {"text/plain": "", "text/html": ""}
         text = " ".join(u.text.split())
