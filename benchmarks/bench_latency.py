@@ -146,17 +146,6 @@ def speak_run(nb: NotebookPage, cell: int, report: int = 1) -> dict:
     }
 
 
-def stop_kernels(server: JupyterServer) -> None:
-    base = f"http://127.0.0.1:{server.port}/api/kernels"
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    kernels = json.load(opener.open(f"{base}?token={server.token}"))
-    for kernel in kernels:
-        request = urllib.request.Request(
-            f"{base}/{kernel['id']}?token={server.token}", method="DELETE"
-        )
-        opener.open(request)
-
-
 def speak_runs(browser, srv: LocalServer, runs: int) -> tuple[list[dict], list[dict]]:  # noqa: ANN001
     server = JupyterServer("lab").speak_with(srv)
     server.start()
@@ -171,7 +160,7 @@ def speak_runs(browser, srv: LocalServer, runs: int) -> tuple[list[dict], list[d
             time.sleep(1.0)  # let %load_ext open the connection, as a person would read
             cold.append(speak_run(nb, 1))
             nb.page.close()
-            stop_kernels(server)
+            server.stop_kernels()
         write_notebook(server.root / "warm.ipynb", [LOAD] + [SPEAK] * (runs + 1))
         nb = NotebookPage(context, server, "warm.ipynb")
         nb.run_cell(0)

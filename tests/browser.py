@@ -48,6 +48,25 @@ def require_chromium() -> None:
         pytest.skip(reason)
 
 
+#: Opens loopback URLs directly, whatever proxy the environment names.
+LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def wait_until_served(
+    what: str, url: str, proc: subprocess.Popen, log: Path, timeout: float
+) -> None:
+    """Return once `url` answers; raise with the tail of `log` if `what` (run by `proc`)
+    exits first or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            LOOPBACK.open(url)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{what} did not start: {log.read_text()[-3000:]}")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -113,21 +132,16 @@ class JupyterServer:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                opener.open(f"http://127.0.0.1:{self.port}/api/status?token={self.token}")
-                return self
-            except OSError:
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.2)
-        raise RuntimeError(f"jupyter {self.app} did not start: {self.log_text()[-2000:]}")
+        url = f"http://127.0.0.1:{self.port}/api/status?token={self.token}"
+        wait_until_served(f"jupyter {self.app}", url, self.proc, self.root / "server.log", 60)
+        return self
 
-    def log_text(self) -> str:
-        self.log.flush()
-        return (self.root / "server.log").read_text()
+    def stop_kernels(self) -> None:
+        """Shut down every kernel of this server (its pages stay open)."""
+        base = f"http://127.0.0.1:{self.port}/api/kernels"
+        for kernel in json.load(LOOPBACK.open(f"{base}?token={self.token}")):
+            url = f"{base}/{kernel['id']}?token={self.token}"
+            LOOPBACK.open(urllib.request.Request(url, method="DELETE"))
 
     def url(self, notebook: str) -> str:
         # In JupyterLab, a workspace of its own: no other test's notebook is restored.

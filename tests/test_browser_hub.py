@@ -9,13 +9,20 @@ import json
 import secrets
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import AUTOPLAY, CHROMIUM, FLAGS, NotebookPage, free_port, streams, write_notebook
+from browser import (
+    AUTOPLAY,
+    CHROMIUM,
+    FLAGS,
+    NotebookPage,
+    free_port,
+    streams,
+    wait_until_served,
+    write_notebook,
+)
 
 from cartesia_widget.local import LocalServer
 
@@ -91,17 +98,8 @@ class Hub:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                opener.open(f"http://127.0.0.1:{self.port}/hub/api")
-                return
-            except OSError:
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.3)
-        raise RuntimeError(f"jupyterhub did not start: {(root / 'hub.log').read_text()[-3000:]}")
+        url = f"http://127.0.0.1:{self.port}/hub/api"
+        wait_until_served("jupyterhub", url, self.proc, root / "hub.log", 90)
 
     def stop(self) -> None:
         self.proc.terminate()

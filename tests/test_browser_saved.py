@@ -3,10 +3,8 @@ server at all, and the notebook reopened in JupyterLab with no kernel behind its
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-import urllib.request
 
 import nbformat
 import pytest
@@ -59,15 +57,6 @@ def test_an_html_export_plays_each_utterance_without_a_server(browser, executed,
         page.close()
 
 
-def stop_kernels(server) -> None:  # noqa: ANN001 - browser.JupyterServer
-    base = f"http://127.0.0.1:{server.port}/api/kernels"
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    for kernel in json.load(opener.open(f"{base}?token={server.token}")):
-        opener.open(
-            urllib.request.Request(f"{base}/{kernel['id']}?token={server.token}", method="DELETE")
-        )
-
-
 def test_a_reopened_notebook_replays_from_its_saved_state_without_a_kernel(
     browser, lab, executed, pages
 ):
@@ -87,7 +76,7 @@ def test_a_reopened_notebook_replays_from_its_saved_state_without_a_kernel(
         "[...document.querySelectorAll('.cw-player')].every(p => p.dataset.status === 'done')",
         what="the players restored from the saved widget state",
     )
-    stop_kernels(lab)  # nothing but the saved state behind the widgets now
+    lab.stop_kernels()  # nothing but the saved state behind the widgets now
     page.page.locator(".cw-player .cw-replay").nth(1).click()
     page.wait_js(f"{PAGE} && {PAGE}.log.length > 0", what="the replay to be scheduled")
     page.wait_js(

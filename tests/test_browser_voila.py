@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from browser import PAGE, free_port, streams, write_notebook
+from browser import PAGE, free_port, streams, wait_until_served, write_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -39,16 +37,8 @@ def voila(tmp_path: Path):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            opener.open(f"http://127.0.0.1:{port}/")
-            break
-        except OSError:
-            assert proc.poll() is None, (tmp_path / "voila.log").read_text()
-            time.sleep(0.3)
     try:
+        wait_until_served("voila", f"http://127.0.0.1:{port}/", proc, tmp_path / "voila.log", 60)
         yield f"http://127.0.0.1:{port}/"
     finally:
         proc.terminate()
