@@ -131,6 +131,11 @@ class Connection:
     async def shutdown(self) -> None:
         self._cancel_all()
         await self._close(1001, "server shutdown", timeout=2)
+        # The loop stops next, so nothing left in the socket's buffer will ever be sent:
+        # aiohttp may end a close by `transport.close()`, which waits for that buffer to
+        # drain, and a client that reads nothing then waited forever for the end (seen once
+        # under CPU load). A transport already closed ignores this.
+        self._drop()
 
     def _cancel_all(self) -> None:
         self.closed = True
