@@ -92,10 +92,13 @@ class DelayingProxy:
             while (item := await queue.get()) is not None:
                 due, msg = item
                 await asyncio.sleep(max(0.0, due - time.monotonic()))
-                if msg.type == WSMsgType.TEXT:
-                    await sink.send_str(msg.data)
-                else:
-                    await sink.send_bytes(msg.data)
+                try:
+                    if msg.type == WSMsgType.TEXT:
+                        await sink.send_str(msg.data)
+                    else:
+                        await sink.send_bytes(msg.data)
+                except ConnectionResetError:  # the other side left (a page closed): drop
+                    return
             await sink.close()
 
         releaser = asyncio.ensure_future(release())
