@@ -13,42 +13,18 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .config import ConfigError, configure
-from .magic import last_utterance
-from .options import OptionError, SpeechOptions
-from .speak import speak, stop_all
-from .speaker import Speaker
-from .speech_stream import ReadAlong, SpeechStream, read_along, stream
-from .utterance import SourceError, SpeechError, Utterance, Word
-from .voices import voices
-from .widget import Player
+import lazy_loader
+
+# The public names are listed once, in __init__.pyi, and imported on first use (SPEC 1
+# lazy loading): importing the package stays cheap where little of it runs.
+__getattr__, __dir__, _lazy = lazy_loader.attach_stub(__name__, __file__)
 
 try:
     __version__ = version("cartesia-widget")
 except PackageNotFoundError:  # running from a source tree without install
     __version__ = "0.0.0"
 
-__all__ = [
-    "ConfigError",
-    "OptionError",
-    "Player",
-    "ReadAlong",
-    "SourceError",
-    "Speaker",
-    "SpeechError",
-    "SpeechStream",
-    "SpeechOptions",
-    "Utterance",
-    "Word",
-    "configure",
-    "last_utterance",
-    "load_ipython_extension",
-    "read_along",
-    "speak",
-    "stop_all",
-    "stream",
-    "voices",
-]
+__all__ = [*_lazy, "load_ipython_extension"]
 
 
 def load_ipython_extension(ipython) -> None:  # noqa: ANN001 - IPython's shell
