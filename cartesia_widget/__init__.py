@@ -16,7 +16,8 @@ from importlib.metadata import PackageNotFoundError, version
 import lazy_loader
 
 # The public names are listed once, in __init__.pyi, and imported on first use (SPEC 1
-# lazy loading): importing the package stays cheap where little of it runs.
+# lazy loading): importing the package stays cheap where little of it runs, as in the
+# Jupyter server extension (server_extension.py).
 __getattr__, __dir__, _lazy = lazy_loader.attach_stub(__name__, __file__)
 
 try:
@@ -36,3 +37,8 @@ def load_ipython_extension(ipython) -> None:  # noqa: ANN001 - IPython's shell
 
     ipython.register_magics(SpeakMagics)
     warm_up()
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    """The Jupyter server extension, enabled on install (see server_extension.py)."""
+    return [{"module": "cartesia_widget.server_extension"}]

@@ -17,10 +17,11 @@
  */
 
 /**
- * The lead of a page that has learned nothing yet. Its first stream often arrives while
- * the page is still busy creating the player's view, which delayed the second message
- * of a stream by more than a 40 ms first chunk plus a 25 ms lead (a gap heard at the
- * very start of a fresh page's first speech); learned needs take over from the next one.
+ * The lead of a page that has learned nothing yet. A Jupyter server without this
+ * package's server extension (server_extension.py: a kernel environment apart from the
+ * server's, as on some JupyterHubs) holds a stream's second message back by up to 40 ms
+ * (Nagle's algorithm), which a 25 ms lead did not cover at the very start of a fresh
+ * page's first speech; learned needs take over from the next stream.
  */
 export const INITIAL_LEAD = 0.05;
 export const FLOOR_LEAD = 0.015;
