@@ -21,6 +21,7 @@ Threads: a `Connection` is used by one thread only (the streaming thread);
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -109,6 +110,12 @@ def context_params(options: SpeechOptions, voice: str) -> dict[str, Any]:
     }
 
 
+#: A chunk event as Cartesia sends it, parsed once by `Connection.warm`.
+WARM_UP_EVENT = json.dumps(
+    {"type": "chunk", "data": "", "done": False, "status_code": 206, "context_id": "warm-up"}
+)
+
+
 class Connection:
     """An open TTS WebSocket plus the SDK client that made it."""
 
@@ -151,6 +158,12 @@ class Connection:
     @property
     def open(self) -> bool:
         return self.conn._connection.state is State.OPEN
+
+    def warm(self) -> None:
+        """Pay the SDK's first-use costs now: its first parse of an event builds the
+        response types' validators (about 3 ms, which the first audio would otherwise wait
+        for). Sends nothing."""
+        self.conn.parse_event(WARM_UP_EVENT)
 
     def context(self, context_id: str, **params: Any) -> Any:
         """A new SDK context with our id (sends nothing until `push`)."""

@@ -141,7 +141,7 @@ class Streamer:
     def _warm(self, ready: Callable[[Backend], None]) -> None:
         try:
             backend = resolve_backend()
-            self._connect(backend)
+            self._connect(backend).warm()
             ready(backend)
         except Exception:  # noqa: BLE001 - the first utterance will say what is wrong
             log.debug("cartesia-widget: warm-up failed", exc_info=True)

@@ -12,8 +12,7 @@ from cartesia_widget.config import resolve_backend
 PACKAGE = Path(cartesia_widget.__file__).parent
 
 
-def test_the_private_sdk_attributes_the_seam_uses_still_exist(local_server):
-    """Fails loudly when an SDK upgrade renames what sdk.py reads."""
+def open_connection(local_server) -> sdk.Connection:  # noqa: ANN001 - a LocalServer
     from cartesia_widget.config import Backend
 
     backend = Backend(
@@ -22,7 +21,12 @@ def test_the_private_sdk_attributes_the_seam_uses_still_exist(local_server):
         api_key=local_server.api_key,
         default_voice="",
     )
-    conn = sdk.Connection(backend)
+    return sdk.Connection(backend)
+
+
+def test_the_private_sdk_attributes_the_seam_uses_still_exist(local_server):
+    """Fails loudly when an SDK upgrade renames what sdk.py reads."""
+    conn = open_connection(local_server)
     try:
         for name in sdk.PRIVATE_ATTRIBUTES:
             assert hasattr(conn.conn, name), f"cartesia SDK no longer has {name}"
@@ -34,6 +38,20 @@ def test_the_private_sdk_attributes_the_seam_uses_still_exist(local_server):
     finally:
         conn.close()
     assert not conn.open
+
+
+def test_the_warm_up_event_is_a_chunk_the_sdk_parses(local_server):
+    """`Connection.warm` pays the SDK's first parse with a canned chunk event: it must
+    stay one the SDK reads as a chunk, and the warm-up must not register a context."""
+    conn = open_connection(local_server)
+    try:
+        conn.warm()
+        event = conn.conn.parse_event(sdk.WARM_UP_EVENT)
+        assert (event.type, event.context_id, event.data) == ("chunk", "warm-up", "")
+        assert conn.conn._context_queues == {}
+        assert conn.open
+    finally:
+        conn.close()
 
 
 def test_no_module_but_the_seam_imports_the_sdk_or_its_private_attributes():
