@@ -22,6 +22,7 @@ import time
 import weakref
 from collections.abc import Callable
 
+from . import aggregator
 from .config import Backend, resolve_backend
 from .messages import stop as stop_message
 from .outbox import Outbox, Sink
@@ -142,6 +143,7 @@ class Streamer:
         try:
             backend = resolve_backend()
             self._connect(backend).warm()
+            aggregator.warm()
             ready(backend)
         except Exception:  # noqa: BLE001 - the first utterance will say what is wrong
             log.debug("cartesia-widget: warm-up failed", exc_info=True)

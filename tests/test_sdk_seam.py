@@ -40,14 +40,17 @@ def test_the_private_sdk_attributes_the_seam_uses_still_exist(local_server):
     assert not conn.open
 
 
-def test_the_warm_up_event_is_a_chunk_the_sdk_parses(local_server):
-    """`Connection.warm` pays the SDK's first parse with a canned chunk event: it must
-    stay one the SDK reads as a chunk, and the warm-up must not register a context."""
+def test_the_warm_up_exercises_what_the_first_audio_would_pay_for(local_server):
+    """`Connection.warm` parses a canned chunk event and transforms a canned request:
+    they must stay what the SDK reads as a chunk and sends as a generation request, and
+    warming must leave the connection open with no context registered."""
     conn = open_connection(local_server)
     try:
         conn.warm()
         event = conn.conn.parse_event(sdk.WARM_UP_EVENT)
         assert (event.type, event.context_id, event.data) == ("chunk", "warm-up", "")
+        request = sdk.maybe_transform(sdk.WARM_UP_REQUEST, sdk.WebsocketClientEventParam)
+        assert request == sdk.WARM_UP_REQUEST
         assert conn.conn._context_queues == {}
         assert conn.open
     finally:
