@@ -215,7 +215,7 @@ def plot(results: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(8, 3.2))
+    fig, ax = plt.subplots(figsize=(10, 3.2))
     names = ["direct page", "%%speak warm", "%%speak cold"]
     keys = ["direct", "warm", "cold"]
     colors = {
@@ -235,7 +235,7 @@ def plot(results: dict, path: Path) -> None:
     ax.set_yticks(range(len(names)), names)
     ax.set_xlabel("key press → first audible sample (ms, median)")
     ax.set_title("First audio: 90 ms first chunk, 1.2x real time ±20 ms")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the bars
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
