@@ -77,7 +77,8 @@ class Streamer:
 
     def warm_up(self, ready: Callable[[Backend], None]) -> None:
         """Open the connection to the backend now, on the streaming thread, so the first
-        utterance finds it open; `ready(backend)` is called there once it is."""
+        utterance finds it open; `ready(backend)` is called there once it is. Then pay
+        the SDK's and the segmenter's first-use costs there too (`Connection.warm`)."""
         with self._lock:
             self._warm_up = ready
             self._wake()
@@ -142,9 +143,10 @@ class Streamer:
     def _warm(self, ready: Callable[[Backend], None]) -> None:
         try:
             backend = resolve_backend()
-            self._connect(backend).warm()
-            aggregator.warm()
+            conn = self._connect(backend)
             ready(backend)
+            conn.warm()  # first-use costs, paid before the first utterance (nothing spoken)
+            aggregator.warm()
         except Exception:  # noqa: BLE001 - the first utterance will say what is wrong
             log.debug("cartesia-widget: warm-up failed", exc_info=True)
 

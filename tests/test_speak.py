@@ -376,3 +376,26 @@ def test_speaker_lists_the_offline_voices():
     default = next(v for v in speaker.voices if v["id"] == speaker.voice)
     assert default["engine"] == "neural"  # the picker marks it (voice_picker.ts)
     assert {v["engine"] for v in speaker.voices} == {"neural", "espeak"}
+
+
+def test_a_failed_warm_up_still_reports_the_backend_and_speech_works(local_server, monkeypatch):
+    """`%load_ext`'s warm-up opens the connection, reports the backend, then pays the SDK's
+    first-use costs: should that last step break (an SDK change), nothing else does."""
+    import threading
+
+    from cartesia_widget import sdk
+    from cartesia_widget.streamer import streamer
+
+    use_server(local_server)
+
+    def broken(self: sdk.Connection) -> None:
+        raise RuntimeError("the SDK changed")
+
+    monkeypatch.setattr(sdk.Connection, "warm", broken)
+    reported: list = []
+    ready = threading.Event()
+    streamer().warm_up(lambda backend: (reported.append(backend), ready.set()))
+    assert ready.wait(10), "the backend was never reported"
+    assert reported[0].websocket_url == local_server.websocket_url
+    u = speak_and_wait("Still speaking after a failed warm-up.", display=False)
+    assert u.status == "done" and u.duration > 0
