@@ -24,9 +24,6 @@ function textInput(model: SpeakerModel): { text: HTMLTextAreaElement; dispose():
   text.rows = 3;
   text.placeholder = "Type something to say… (Ctrl+Enter speaks, Escape stops)";
   text.setAttribute("aria-label", "Text to speak");
-  // Keys typed here are the Speaker's: JupyterLab's shortcuts (Escape leaving edit mode,
-  // Ctrl+Enter running the cell) would otherwise take them first.
-  text.setAttribute("data-lm-suppress-shortcuts", "true");
   const render = () => {
     if (text.value !== model.get("text")) text.value = String(model.get("text") ?? "");
   };
