@@ -80,6 +80,7 @@ class Outbox:
         self._frames: dict[str, int] = {}
         self._first_sent: dict[str, float] = {}  # monotonic time of each stream's first chunk
         self._thread: threading.Thread | None = None
+        self._last_burst = 0.0  # monotonic time the last burst was sent (the thread's own)
 
     def chunk(
         self,
@@ -119,31 +120,38 @@ class Outbox:
         self._queue.put(item)
 
     def _run(self) -> None:
-        last = 0.0
+        while self._forward():
+            pass
+
+    def _forward(self) -> bool:
+        """Send the next burst: what is queued once an item comes. False on `close()`.
+
+        Its items die with this call, so an idle outbox holds no utterance.
+        """
+        first = self._queue.get()
+        if first is None:
+            return False
+        wait = self._last_burst + self.interval - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        items = [first]
         while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            wait = last + self.interval - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-            items = [first]
-            while True:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    self._queue.put(None)
-                    break
-                items.append(item)
-            for i, batch in enumerate(_coalesce(items)):
-                if i > 0:  # every message keeps its distance
-                    time.sleep(self.interval)
-                self._pace(batch[0])
-                with self._sending:
-                    self._send(batch)
-            last = time.monotonic()
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:
+                self._queue.put(None)
+                break
+            items.append(item)
+        for i, batch in enumerate(_coalesce(items)):
+            if i > 0:  # every message keeps its distance
+                time.sleep(self.interval)
+            self._pace(batch[0])
+            with self._sending:
+                self._send(batch)
+        self._last_burst = time.monotonic()
+        return True
 
     def _pace(self, head: _Item) -> None:
         """Wait until `head`'s audio is due: at most `ahead` seconds before it plays."""

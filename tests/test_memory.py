@@ -4,6 +4,7 @@ long speech is kept on disk rather than in memory, and embedding has a limit."""
 from __future__ import annotations
 
 import gc
+import time
 import wave
 import weakref
 
@@ -28,7 +29,13 @@ def test_closed_players_release_their_utterances_and_themselves(comms):
         players.add(player)
         player.close()
         del u, player
-    cw.speak("One more, still shown.").wait(timeout=30, playback=False)
+    last = cw.speak("One more, still shown.").wait(timeout=30, playback=False)
+    # The outbox holds each utterance until its audio is sent (in order): wait for that.
+    deadline = time.monotonic() + 30
+    while not [m for m in comms.custom(kind="end") if m.data["content"]["stream"] == last.id]:
+        assert time.monotonic() < deadline, "the last utterance's end was never sent"
+        time.sleep(0.01)
+    del last
     gc.collect()
     # Before: all 13 utterances and their players stayed alive for good.
     assert len(players) == 0

@@ -122,3 +122,27 @@ def test_a_long_stream_is_sent_at_most_ahead_seconds_before_it_plays():
     # seconds after the first was sent.
     assert elapsed >= MAX_MESSAGE_SECONDS - ahead - 0.05
     assert sum(m["type"] == "chunk" for m in sink.sent) > 1  # not one burst
+
+
+def test_an_idle_outbox_holds_no_audio():
+    import gc
+    import time
+    import weakref
+
+    from cartesia_widget.outbox import Outbox
+
+    box, sink = Outbox(interval=0), Recorder()
+    sources = [Audio(np.zeros(8, np.float32)) for _ in range(3)]
+    held = [weakref.ref(source) for source in sources]
+    for i, source in enumerate(sources):
+        box.chunk(sink, f"s{i}", 16000, source, 0, 8)
+        box.end(sink, f"s{i}", 16000)
+    del sources, source
+    deadline = time.monotonic() + 5
+    while any(ref() is not None for ref in held) and time.monotonic() < deadline:
+        time.sleep(0.01)
+        gc.collect()
+    assert sum(m["type"] == "end" for m in sink.sent) == 3
+    # Before: the thread kept its last burst's items (and so their utterances) until the next.
+    assert [ref() for ref in held] == [None, None, None]
+    box.close()
