@@ -86,8 +86,8 @@ def engine() -> Engine:
 
 
 def warm_up() -> None:
-    """Show the engine (the browser loads its module and opens its AudioContext) and open
-    the connection to the backend in the background."""
+    """Show the engine (the browser loads its module and opens its AudioContext), open
+    the connection to the backend in the background, and start the audio thread."""
     from . import main_thread
     from .streamer import streamer
 
@@ -99,3 +99,4 @@ def warm_up() -> None:
         main_thread.post(lambda: setattr(channel, "notice", backend.notice))
 
     streamer().warm_up(ready)
+    streamer().outbox.hello(channel)

@@ -43,7 +43,13 @@ class StopMessage(TypedDict):
     stream: str | None
 
 
-KernelMessage = ChunkMessage | EndMessage | StopMessage
+class HelloMessage(TypedDict):
+    """The audio thread is up (the browser ignores it)."""
+
+    type: Literal["hello"]
+
+
+KernelMessage = ChunkMessage | EndMessage | StopMessage | HelloMessage
 
 # -- browser → kernel --------------------------------------------------------------------
 
@@ -121,3 +127,7 @@ def end(stream: str, frames: int) -> EndMessage:
 
 def stop(stream: str | None = None) -> StopMessage:
     return {"type": "stop", "stream": stream}
+
+
+def hello() -> HelloMessage:
+    return {"type": "hello"}

@@ -16,6 +16,7 @@ a stream held back holds back only speech that plays after it.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
@@ -55,11 +56,12 @@ class _Item:
     sink: Sink
     stream: str
     sample_rate: int
-    source: AudioSource | None  # None: the stream's end
+    source: AudioSource | None  # None: the stream's end (or `message`)
     start: int = 0
     count: int = 0
     on_sent: Callable[[], None] | None = None
     lead: float | None = None
+    message: Mapping[str, Any] | None = None  # sent as it is, instead of audio or an end
 
 
 class Outbox:
@@ -98,6 +100,12 @@ class Outbox:
 
     def end(self, sink: Sink, stream: str, sample_rate: int) -> None:
         self._put(_Item(sink, stream, sample_rate, None))
+
+    def hello(self, sink: Sink) -> None:
+        """Start the thread and send `sink` a hello from it, before any audio: ipykernel
+        opens each thread's pipe to IOPub on its first message (a millisecond or two of
+        a first chunk's way otherwise)."""
+        self._put(_Item(sink, "", 0, None, message=messages.hello()))
 
     def drop(self, stream: str) -> None:
         """Discard everything still queued for `stream` (it was stopped).
@@ -176,8 +184,13 @@ class Outbox:
                 self._queued[head.stream] = left
             if head.stream in self._dropped:
                 return
-            seq = self._seq.get(head.stream, 0)
-            self._seq[head.stream] = seq + 1
+            if head.message is None:
+                seq = self._seq.get(head.stream, 0)
+                self._seq[head.stream] = seq + 1
+        if head.message is not None:
+            with contextlib.suppress(Exception):  # a closed widget must not kill the thread
+                head.sink.send(head.message)
+            return
         try:
             if head.source is None:
                 with self._lock:

@@ -17,6 +17,8 @@
  *           sample ahead of the clock (null: the page's adaptive lead).
  *   end     no more chunks for `stream`; `frames` samples were sent in all.
  *   stop    silence `stream` now; `null` silences every stream.
+ *   hello   nothing to do: sent once by the kernel's audio thread when the
+ *           extension loads, so that the first chunk finds its way paid.
  *
  * Browser → kernel (BrowserMessage):
  *   stop         the user pressed Stop (or Escape): cancel generation. Sent
@@ -61,6 +63,11 @@ export interface StopMessage {
   stream: string | null;
 }
 
+/** Kernel → browser: the audio thread is up (ignored). */
+export interface HelloMessage {
+  type: "hello";
+}
+
 /** Browser → kernel: the user pressed Stop. */
 export interface StopRequest {
   type: "stop";
@@ -100,7 +107,7 @@ export interface FinishedReport {
   gap_seconds: number;
 }
 
-export type KernelMessage = ChunkMessage | EndMessage | StopMessage;
+export type KernelMessage = ChunkMessage | EndMessage | StopMessage | HelloMessage;
 
 export type BrowserMessage =
   | StopRequest
@@ -130,6 +137,8 @@ export function isKernelMessage(msg: unknown): msg is KernelMessage {
       return isString(m.stream) && isNumber(m.frames);
     case "stop": // an absent stream counts as null
       return m.stream == null || isString(m.stream);
+    case "hello":
+      return true;
     default:
       return false;
   }

@@ -53,3 +53,4 @@ def test_the_kernel_builds_what_it_declares():
     assert buffers == [np.ones(4, "<f4").tobytes()]
     assert messages.end("s", 9) == {"type": "end", "stream": "s", "frames": 9}
     assert messages.stop() == {"type": "stop", "stream": None}
+    assert messages.hello() == {"type": "hello"}

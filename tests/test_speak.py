@@ -399,3 +399,21 @@ def test_a_failed_warm_up_still_reports_the_backend_and_speech_works(local_serve
     assert reported[0].websocket_url == local_server.websocket_url
     u = speak_and_wait("Still speaking after a failed warm-up.", display=False)
     assert u.status == "done" and u.duration > 0
+
+
+def test_the_warm_up_sends_a_hello_from_the_audio_thread_before_any_audio(local_server, comms):
+    """ipykernel opens a thread's pipe to IOPub on its first message: `%load_ext` has the
+    outbox thread send one, so that a first chunk does not pay for it."""
+    from cartesia_widget import engine
+
+    use_server(local_server)
+    engine.warm_up()
+    deadline = time.monotonic() + 10
+    while not comms.custom(kind="hello") and time.monotonic() < deadline:
+        time.sleep(0.01)
+    (hello,) = comms.custom(kind="hello")
+    assert hello.comm_id == engine.engine().comm.comm_id and hello.buffers == []
+    u = speak_and_wait("Audio follows on the same thread.")
+    chunks = [m for m in comms.custom(kind="chunk") if m.data["content"]["stream"] == u.id]
+    assert chunks and {m.thread for m in chunks} == {hello.thread}
+    assert hello.time < chunks[0].time

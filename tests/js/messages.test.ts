@@ -2,13 +2,14 @@ import { describe, expect, it } from "vitest";
 import { isKernelMessage } from "../../js/messages";
 
 describe("isKernelMessage", () => {
-  it("accepts the kernel's three messages", () => {
+  it("accepts the kernel's four messages", () => {
     const chunk = { type: "chunk", stream: "u1", seq: 0, sample_rate: 44100, t_kernel: 1.5e9 };
     expect(isKernelMessage(chunk)).toBe(true);
     expect(isKernelMessage({ type: "end", stream: "u1", frames: 4410 })).toBe(true);
     expect(isKernelMessage({ type: "stop", stream: "u1" })).toBe(true);
     expect(isKernelMessage({ type: "stop", stream: null })).toBe(true);
     expect(isKernelMessage({ type: "stop" })).toBe(true); // no stream: every stream
+    expect(isKernelMessage({ type: "hello" })).toBe(true);
   });
 
   it("rejects anything malformed", () => {
