@@ -17,13 +17,18 @@
  */
 
 /**
- * The lead of a page that has learned nothing yet. A Jupyter server without this
- * package's server extension (server_extension.py: a kernel environment apart from the
- * server's, as on some JupyterHubs) holds a stream's second message back by up to 40 ms
- * (Nagle's algorithm), which a 25 ms lead did not cover at the very start of a fresh
- * page's first speech; learned needs take over from the next stream.
+ * The lead of a page that has learned nothing yet: safe rather than small, as a jitter
+ * buffer starts; learned needs take over from the next stream (and from then on in
+ * every page of the same Jupyter server). A fresh page's first speech is where delivery
+ * is least steady: JupyterLab handles a kernel's messages in order, so when Run All
+ * executes the next cells while the first one speaks, their new players' creation holds
+ * back the chunks behind it — 48–64 ms, once over 90 ms, between chunks the kernel sent
+ * 11–13 ms apart, on a loaded machine (two busy processes on two cores); 50 ms plus a
+ * 40 ms first chunk left a gap there. A Jupyter server without this package's server
+ * extension (server_extension.py) also holds a stream's second message back by up to
+ * 40 ms (Nagle's algorithm).
  */
-export const INITIAL_LEAD = 0.05;
+export const INITIAL_LEAD = 0.1;
 export const FLOOR_LEAD = 0.015;
 export const MAX_LEAD = 0.4;
 /** Added to the measured need: scheduling itself takes a few ms. */
