@@ -59,7 +59,7 @@ class _Item:
     source: AudioSource | None  # None: the stream's end (or `message`)
     start: int = 0
     count: int = 0
-    on_sent: Callable[[], None] | None = None
+    on_sent: Callable[[float], None] | None = None  # given the chunk's `t_kernel`
     lead: float | None = None
     message: Mapping[str, Any] | None = None  # sent as it is, instead of audio or an end
 
@@ -92,10 +92,11 @@ class Outbox:
         source: AudioSource,
         start: int,
         count: int,
-        on_sent: Callable[[], None] | None = None,
+        on_sent: Callable[[float], None] | None = None,
         lead: float | None = None,
     ) -> None:
-        """Send samples `start`..`start + count` of `source` as audio of `stream`."""
+        """Send samples `start`..`start + count` of `source` as audio of `stream`; then call
+        `on_sent` with the time the message was stamped with (its `t_kernel`)."""
         self._put(_Item(sink, stream, sample_rate, source, start, count, on_sent, lead))
 
     def end(self, sink: Sink, stream: str, sample_rate: int) -> None:
@@ -200,8 +201,9 @@ class Outbox:
                 head.sink.send(messages.end(head.stream, frames))
             else:
                 samples = head.source.read_audio(head.start, sum(item.count for item in batch))
+                sent_at = time.time()
                 content, buffers = messages.chunk(
-                    head.stream, seq, head.sample_rate, time.time(), samples, head.lead
+                    head.stream, seq, head.sample_rate, sent_at, samples, head.lead
                 )
                 head.sink.send(content, buffers)
                 with self._lock:
@@ -209,7 +211,7 @@ class Outbox:
                     self._first_sent.setdefault(head.stream, time.monotonic())
                 for item in batch:
                     if item.on_sent is not None:
-                        item.on_sent()
+                        item.on_sent(sent_at)
         except Exception:  # noqa: BLE001 - a closed widget must not kill the thread
             with self._lock:
                 self._forget(head.stream)

@@ -320,10 +320,11 @@ class Utterance:
                 Word(w, float(s), float(e)) for w, s, e in zip(words, starts, ends, strict=False)
             )
 
-    def _mark_sent(self) -> None:
+    def _mark_sent(self, at: float) -> None:
+        """A chunk was sent, stamped `at` (Unix seconds; the browser may have it already)."""
         with self._lock:
             if self._timings.first_sent_at is None:
-                self._timings.first_sent_at = time.time()
+                self._timings.first_sent_at = at
         self._first_sent.set()
 
     def _finish(self, status: str, error: SpeechError | None = None) -> None:
