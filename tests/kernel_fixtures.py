@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 
@@ -17,3 +19,12 @@ def player_of(utterance: Any) -> Any:
     from ipywidgets.widgets.widget import _instances
 
     return next(w for w in list(_instances.values()) if getattr(w, "utterance", None) is utterance)
+
+
+def wait_for(condition: Callable[[], object], seconds: float = 10.0, what: str = "") -> float:
+    """Seconds until `condition()` held (fails after `seconds`, saying `what` it waited for)."""
+    start = time.monotonic()
+    while not condition():
+        assert time.monotonic() - start < seconds, f"{what or 'condition'} never held"
+        time.sleep(0.005)
+    return time.monotonic() - start

@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from kernel_fixtures import use_server
+from kernel_fixtures import use_server, wait_for
 
 import cartesia_widget as cw
 from cartesia_widget.local import LocalServer
@@ -39,15 +39,6 @@ def silent_port() -> Iterator[int]:
     for s in accepted:
         s.close()
     listener.close()
-
-
-def wait_for(condition, seconds: float = 10.0) -> float:
-    """Seconds until `condition()` held (fails after `seconds`)."""
-    start = time.monotonic()
-    while not condition():
-        assert time.monotonic() - start < seconds, "condition never held"
-        time.sleep(0.005)
-    return time.monotonic() - start
 
 
 def test_stop_during_a_hanging_handshake_is_immediate_and_delays_nothing(silent_port):

@@ -4,12 +4,11 @@ long speech is kept on disk rather than in memory, and embedding has a limit."""
 from __future__ import annotations
 
 import gc
-import time
 import wave
 import weakref
 
 import numpy as np
-from kernel_fixtures import player_of
+from kernel_fixtures import player_of, wait_for
 
 import cartesia_widget as cw
 from cartesia_widget import audio_store, main_thread, recording
@@ -31,11 +30,13 @@ def test_closed_players_release_their_utterances_and_themselves(comms):
         del u, player
     last = cw.speak("One more, still shown.").wait(timeout=30, playback=False)
     # The outbox holds each utterance until its audio is sent (in order): wait for that.
-    deadline = time.monotonic() + 30
-    while not [m for m in comms.custom(kind="end") if m.data["content"]["stream"] == last.id]:
-        assert time.monotonic() < deadline, "the last utterance's end was never sent"
-        time.sleep(0.01)
+    stream = last.id
     del last
+    wait_for(
+        lambda: [m for m in comms.custom(kind="end") if m.data["content"]["stream"] == stream],
+        30,
+        "the last utterance's end sent",
+    )
     gc.collect()
     # Before: all 13 utterances and their players stayed alive for good.
     assert len(players) == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from kernel_fixtures import wait_for
 
 from cartesia_widget.outbox import MAX_MESSAGE_SECONDS, _coalesce, _Item
 
@@ -152,15 +153,11 @@ def test_on_sent_is_given_the_time_the_chunk_was_stamped_with():
     """The browser may receive a chunk before `send` returns (the kernel's IOPub thread
     sends it): the utterance's "first sent" time is the chunk's own `t_kernel`, not a
     later reading of the clock."""
-    import time
-
     from cartesia_widget.outbox import Outbox
 
     box, sink, stamps = Outbox(interval=0), Recorder(), []
     box.chunk(sink, "s", 16000, SOURCE, 0, 8, on_sent=stamps.append)
     box.end(sink, "s", 16000)
-    deadline = time.monotonic() + 10
-    while not any(m["type"] == "end" for m in sink.sent) and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_for(lambda: any(m["type"] == "end" for m in sink.sent), what="the end sent")
     box.close()
     assert stamps == [sink.sent[0]["t_kernel"]]

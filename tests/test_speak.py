@@ -7,7 +7,7 @@ import wave
 
 import numpy as np
 import pytest
-from kernel_fixtures import player_of, use_server
+from kernel_fixtures import player_of, use_server, wait_for
 from recording import browser_says, chunk_audio
 
 import cartesia_widget as cw
@@ -408,9 +408,7 @@ def test_the_warm_up_sends_a_hello_from_the_audio_thread_before_any_audio(local_
 
     use_server(local_server)
     engine.warm_up()
-    deadline = time.monotonic() + 10
-    while not comms.custom(kind="hello") and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_for(lambda: comms.custom(kind="hello"), what="a hello sent")
     (hello,) = comms.custom(kind="hello")
     assert hello.comm_id == engine.engine().comm.comm_id and hello.buffers == []
     u = speak_and_wait("Audio follows on the same thread.")
