@@ -177,18 +177,19 @@ class SpeechWidget(anywidget.AnyWidget):
     def _show(self, utterance: Utterance) -> None:
         self._release()
         self.utterance = utterance
-        self.stream = utterance.id
-        self.label = _excerpt(utterance.text)
-        self.transcript = ""
-        self.words = []
-        self.notice = utterance.notice
-        self.error = ""
-        self.duration = 0.0
-        self.recording, self.recording_type = b"", ""
-        utterance._will_play()
-        self._on_change = self._listener()
-        utterance._subscribe(self._on_change)
-        self._mirror(utterance)  # after subscribing: no change can slip between
+        with self.hold_sync():  # one update message: the page handles each as it comes
+            self.stream = utterance.id
+            self.label = _excerpt(utterance.text)
+            self.transcript = ""
+            self.words = []
+            self.notice = utterance.notice
+            self.error = ""
+            self.duration = 0.0
+            self.recording, self.recording_type = b"", ""
+            utterance._will_play()
+            self._on_change = self._listener(utterance.status)
+            utterance._subscribe(self._on_change)
+            self._mirror(utterance)  # after subscribing: no change can slip between
 
     def _release(self) -> None:
         """Stop listening to the utterance shown, so that it no longer holds this widget
@@ -197,9 +198,15 @@ class SpeechWidget(anywidget.AnyWidget):
         if utterance is not None and listener is not None:
             utterance._unsubscribe(listener)
 
-    def _listener(self) -> Any:
-        """Post the utterance's changes to the main thread; `duration` at most 4 times/s."""
-        posted = {"status": "", "at": 0.0}
+    def _listener(self, status: str) -> Any:
+        """Post the utterance's changes to the main thread; `duration` at most 4 times/s.
+
+        `status` is the one the widget shows (`_mirror` follows at once). The first
+        `duration` update waits an interval too: sent as the first audio arrives, it
+        reached the page before the audio did and made it render a frame (~5 ms in
+        JupyterLab) that the audio then waited behind.
+        """
+        posted = {"status": status, "at": time.monotonic()}
 
         def on_change(u: Utterance) -> None:  # any thread
             status, now = u.status, time.monotonic()

@@ -15,6 +15,7 @@ from cartesia_widget.engine import engine
 from cartesia_widget.local import LocalServer
 from cartesia_widget.outbox import MIN_CHUNK_INTERVAL
 from cartesia_widget.pcm import ENCODINGS, decode
+from cartesia_widget.widget import DURATION_UPDATE_INTERVAL
 
 TEXT = "The quick brown fox jumps over the lazy dog. It was not amused! Why would it be?"
 
@@ -142,6 +143,36 @@ def test_player_state_follows_the_utterance(comms):
     durations = [s["duration"] for s in comms.states(player_id) if "duration" in s]
     assert durations[-1] == pytest.approx(u.duration, abs=1e-3)
     assert "Offline voice (neural, built in)" in comms.everything()  # hibari-tts is installed
+
+
+def test_a_player_starts_showing_an_utterance_in_one_update(comms):
+    """The page handles each update as it comes, while the speech's first audio is due."""
+    player = cw.Player()
+    before = len(comms.states(player.comm.comm_id))
+    player._show(cw.Utterance("One message.", {}))
+    assert len(comms.states(player.comm.comm_id)) == before + 1
+    assert player.label == "One message." and player.status == "queued"
+    player.close()
+
+
+def test_a_player_shows_the_duration_an_interval_after_the_audio_began(comms):
+    """Sent as the first audio arrived, the player's `duration` update reached the page
+    before the audio did, and the page rendered a frame that the audio waited behind."""
+    u = cw.Utterance("Nothing is sent: this test feeds the audio.", {})
+    player = cw.Player()
+    player._show(u)
+
+    def durations() -> list[float]:
+        return [s["duration"] for s in comms.states(player.comm.comm_id) if "duration" in s]
+
+    shown = len(durations())
+    u._add_audio(np.zeros(u.sample_rate // 25, np.float32))  # the first 40 ms arrive
+    assert len(durations()) == shown, "the duration was sent with the first audio"
+    time.sleep(DURATION_UPDATE_INTERVAL)
+    u._add_audio(np.zeros(u.sample_rate // 25, np.float32))
+    wait_for(lambda: len(durations()) > shown, 5, "the duration update")
+    assert durations()[-1] == pytest.approx(0.08, abs=1e-3)
+    player.close()
 
 
 def test_stop_silences_the_browser_and_ends_generation(comms):
