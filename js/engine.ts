@@ -16,7 +16,12 @@
 import type { AnyModel } from "@anywidget/types";
 import { Float32Decoder, type BinaryLike, type PcmAudio } from "./decode";
 import { LeadTracker, StreamNeed, type Store } from "./lead";
-import { isKernelMessage, type BrowserMessage, type ChunkMessage } from "./messages";
+import {
+  isKernelMessage,
+  type BrowserMessage,
+  type ChunkMessage,
+  type FirstAudioReport,
+} from "./messages";
 import { page, type Output } from "./output";
 import { Scheduler } from "./scheduler";
 import { SpeechCache } from "./speech_cache";
@@ -38,6 +43,8 @@ interface Stream {
   ended: boolean;
   stopped: boolean;
   reportedFirst: boolean;
+  /** The first-audio report, held until FIRST_REPORT_DELAY_MS has passed or the stream ends. */
+  firstReport: FirstAudioReport | null;
   reportedFinish: boolean;
 }
 
@@ -74,6 +81,13 @@ export const IDLE_STATE: Readonly<EngineState> = {
 };
 
 const FADE_SECONDS = 0.005;
+/**
+ * How long a stream's first-audio report waits, ms. Sent at once, it reached the kernel
+ * between the first chunks, and the kernel's busy and idle status for it came back to
+ * the page where JupyterLab rendered them: frames the second chunk waited behind, where
+ * a stream has the least audio in hand. Later, the stream has hundreds of ms in hand.
+ */
+const FIRST_REPORT_DELAY_MS = 300;
 /** Streams kept for replay and download after they ended, per page. */
 const KEPT_STREAMS = 32;
 
@@ -199,6 +213,7 @@ export class AudioEngine {
       ended: false,
       stopped: false,
       reportedFirst: false,
+      firstReport: null,
       reportedFinish: false,
     };
     this.watch(ctx);
@@ -221,7 +236,7 @@ export class AudioEngine {
       s.reportedFirst = true;
       const scheduledAt = performance.now();
       const ctx = s.output.ctx;
-      report({
+      s.firstReport = {
         type: "first_audio",
         stream: s.id,
         t_kernel: msg.t_kernel,
@@ -231,7 +246,8 @@ export class AudioEngine {
         lead_ms: (placed - ctx.currentTime) * 1000,
         output_latency_ms: (ctx.outputLatency ?? 0) * 1000,
         audio_state: ctx.state,
-      });
+      };
+      setTimeout(() => this.sendFirstReport(s), FIRST_REPORT_DELAY_MS);
     }
     this.emit();
   }
@@ -290,9 +306,16 @@ export class AudioEngine {
     this.emit();
   }
 
+  private sendFirstReport(s: Stream): void {
+    const first = s.firstReport;
+    s.firstReport = null;
+    if (first) s.report?.(first);
+  }
+
   private finish(s: Stream, how: "played" | "stopped"): void {
     if (s.reportedFinish) return;
     s.reportedFinish = true;
+    this.sendFirstReport(s); // the kernel hears of the first audio before the end
     if (how === "played" && s.scheduler.frames > 0) this.leads.record(s.need.need);
     s.report?.({
       type: "finished",
