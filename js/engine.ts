@@ -262,9 +262,7 @@ export class AudioEngine {
     const src = ctx.createBufferSource();
     src.buffer = audio;
     src.connect(s.gain);
-    const lead = s.scheduler.lead;
     const placed = s.scheduler.place(samples.length, s.output.notBefore());
-    if (placed.late) s.need.underrun(lead);
     src.start(placed.when);
     s.sources.add(src);
     src.onended = () => {

@@ -10,8 +10,10 @@
  * safety margin, within [floor, max]; older needs count for less (each
  * newer stream takes 30 % off them), so one bad moment — a page still loading — is
  * forgotten after a few steady streams. An underrun (the scheduler found a
- * chunk late) makes the need of that stream at least twice the lead it had:
- * the lead grows at once, and shrinks back to what delivery actually needs. The needs are remembered
+ * chunk late) needs nothing of its own: the chunk that caused it was later than
+ * the lead minus the scheduler's safety, so its lateness is the stream's need and
+ * the next stream's lead (need + MARGIN) would have placed it in time. The lead
+ * grows at once by what delivery showed, not by a guess. The needs are remembered
  * per origin (a `Store`, e.g. localStorage), so a new page of the same
  * Jupyter server starts with what the last one learned.
  */
@@ -31,7 +33,8 @@
 export const INITIAL_LEAD = 0.1;
 export const FLOOR_LEAD = 0.015;
 export const MAX_LEAD = 0.4;
-/** Added to the measured need: scheduling itself takes a few ms. */
+/** Added to the measured need: more than the scheduler's safety (DEFAULT_SAFETY), so a
+ * stream's need, as its next lead, would have placed all of its chunks in time. */
 export const MARGIN = 0.006;
 /** How many recent streams the lead is learned from. */
 export const WINDOW = 6;
@@ -94,10 +97,5 @@ export class StreamNeed {
     if (this.start === null) this.start = now;
     else this.need = Math.max(this.need, now - (this.start + this.audio));
     this.audio += seconds;
-  }
-
-  /** An underrun happened while the stream had `lead`: it needed at least twice that. */
-  underrun(lead: number): void {
-    this.need = Math.max(this.need, 2 * lead);
   }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { Scheduler } from "../../js/scheduler";
 import {
   DECAY,
   FLOOR_LEAD,
@@ -28,10 +29,26 @@ describe("StreamNeed", () => {
     expect(n.need).toBeCloseTo(0.087 - 0.08, 12);
   });
 
-  it("counts an underrun as twice the lead the stream had", () => {
-    const n = need([0, 0.01]);
-    n.underrun(0.03);
-    expect(n.need).toBeCloseTo(0.06, 12);
+  it("learns from a stream that underran a lead that would have played it in time", () => {
+    // 40 ms chunks; the second one 52 ms after the first (a server's +19 ms jitter)
+    const arrivals = [1, 1.052, 1.066, 1.1, 1.133];
+    const play = (lead: number) => {
+      const clock = { t: 0 };
+      const s = new Scheduler(() => clock.t, 1000, { lead });
+      const n = new StreamNeed();
+      for (const t of arrivals) {
+        clock.t = t;
+        n.arrived(t, 0.04);
+        s.place(40);
+      }
+      return { underruns: s.underruns, need: n.need };
+    };
+    const first = play(FLOOR_LEAD);
+    expect(first.underruns).toBe(1);
+    const t = new LeadTracker();
+    t.record(first.need);
+    expect(t.lead()).toBeGreaterThan(FLOOR_LEAD); // it grows at once
+    expect(play(t.lead()).underruns).toBe(0); // and by enough
   });
 });
 
@@ -45,11 +62,9 @@ describe("LeadTracker", () => {
     expect(t.lead()).toBeCloseTo(0.02 + MARGIN, 12);
   });
 
-  it("grows at once after an underrun and shrinks back once delivery is steady", () => {
+  it("grows at once after a late stream and shrinks back once delivery is steady", () => {
     const t = new LeadTracker();
-    const bad = new StreamNeed();
-    bad.underrun(0.025);
-    t.record(bad.need);
+    t.record(0.05);
     expect(t.lead()).toBeCloseTo(0.05 + MARGIN, 12);
     t.record(0.005);
     expect(t.lead()).toBeCloseTo(0.05 * DECAY + MARGIN, 12); // remembered, less
