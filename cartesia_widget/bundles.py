@@ -1,5 +1,5 @@
-"""The widgets' built JavaScript and CSS (`static/`, made by esbuild from js/), as anywidget
-should be given them.
+"""The widgets' built JavaScript (`static/`, made by esbuild from js/, the CSS inside), as
+anywidget should be given it.
 
 As text, read once: anywidget then keeps no class-wide file watcher, whose callbacks
 would hold every widget ever made alive (and with it its speech). With

@@ -33,8 +33,7 @@ if TYPE_CHECKING:
 class Engine(anywidget.AnyWidget):
     """The page's audio engine, as the kernel sees it (see the module docs)."""
 
-    _esm = bundle("engine.js")
-    _css = bundle("widget.css")
+    _esm = bundle("engine.js")  # with the widgets' CSS (js/styles.ts)
 
     #: The rate to open the AudioContext at before the first speech.
     sample_rate = traitlets.Int(44100).tag(sync=True)

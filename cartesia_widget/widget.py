@@ -60,9 +60,10 @@ def option_trait(name: str, default: Any = None) -> traitlets.TraitType:
 
 
 class SpeechWidget(anywidget.AnyWidget):
-    """State every speaking widget shows, and its binding to the utterance it plays."""
+    """State every speaking widget shows, and its binding to the utterance it plays.
 
-    _css = bundle("widget.css")
+    Each subclass's `_esm` brings the widgets' CSS too (js/styles.ts): anywidget would
+    apply a `_css` again for every new widget."""
 
     #: Kernel-side state: queued, connecting, streaming, done, stopped or error.
     status = traitlets.Unicode("").tag(sync=True)

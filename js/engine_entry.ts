@@ -8,6 +8,7 @@ import type { InitializeProps, RenderProps } from "@anywidget/types";
 import { pageEngine } from "./engine";
 import { renderEngine } from "./engine_view";
 import type { EngineTraits } from "./models";
+import { ensureStyles } from "./styles";
 
 export default {
   initialize({ model }: InitializeProps<EngineTraits>) {
@@ -17,6 +18,7 @@ export default {
     return disconnect;
   },
   render({ model, el }: RenderProps<EngineTraits>) {
+    ensureStyles(el.ownerDocument);
     return renderEngine(model, el, pageEngine());
   },
 };

@@ -9,6 +9,7 @@ import type { AnyModel, InitializeProps, RenderProps } from "@anywidget/types";
 import { pageEngine } from "./engine";
 import type { PlayerTraits } from "./models";
 import { Playback } from "./playback";
+import { ensureStyles } from "./styles";
 
 /** A view: draws into `el`, bound to the widget's playback; returns its cleanup. */
 export type View<T extends PlayerTraits> = (
@@ -32,6 +33,7 @@ export function playbackWidget<T extends PlayerTraits>(view: View<T>) {
         };
       },
       render({ model, el }: RenderProps<T>) {
+        ensureStyles(el.ownerDocument);
         return view(model, el, bind(model));
       },
     };

@@ -65,6 +65,10 @@ def test_run_all_plays_three_cells_in_order_without_overlap(browser, lab, open_n
         spans.append(stream_span(chunks))
     for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
         assert start >= end - 1e-9, "an utterance started before the previous one ended"
+    # Styled by one stylesheet, added once (anywidget would apply a `_css` again per widget).
+    sheets = "[...document.querySelectorAll('style')].filter(s => s.textContent.includes('.cw-'))"
+    assert nb.js(f"{sheets}.length") == 1
+    assert nb.js("getComputedStyle(document.querySelector('.cw-player')).borderRadius") == "4px"
 
 
 def test_stop_silences_within_50_ms_and_cancels_generation(browser, lab, open_notebook):

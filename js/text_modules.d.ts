@@ -1,0 +1,5 @@
+/** esbuild bundles .css files as their text (`--loader:.css=text`). */
+declare module "*.css" {
+  const text: string;
+  export default text;
+}
