@@ -367,12 +367,15 @@ export function pageEngine(): AudioEngine {
 }
 
 /**
- * Pay the first use of the chunk path (decoding, placing, buffer and node creation:
- * about 2 ms in a fresh page, measured by bench_latency) before the first speech, on
- * throwaway objects: nothing is connected to an output, started, or kept.
+ * Pay the first use of the chunk path (decoding, placing, keeping, buffer and node
+ * creation: about 2 ms in a fresh page, measured by bench_latency) before the first
+ * speech, with a chunk of a server's usual size (40 ms) on throwaway objects: nothing is
+ * connected to an output, started, or kept.
  */
 function warmChunkPath(ctx: BaseAudioContext, sampleRate: number): void {
-  const samples = new Float32Decoder().push(new Float32Array(128).buffer);
+  const chunk = new Float32Array(Math.round(sampleRate * 0.04));
+  const samples = new Float32Decoder().push(chunk.buffer);
+  new SpeechCache().add("warm-up", samples, sampleRate);
   new Scheduler(() => ctx.currentTime, sampleRate, { lead: 0.05 }).place(samples.length);
   new StreamNeed().arrived(ctx.currentTime, samples.length / sampleRate);
   const audio = ctx.createBuffer(1, samples.length, sampleRate);
