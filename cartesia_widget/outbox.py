@@ -185,8 +185,8 @@ class Outbox:
                 self._queued[head.stream] = left
             if head.stream in self._dropped:
                 return
-            if head.message is None:
-                seq = self._seq.get(head.stream, 0)
+            seq = self._seq.get(head.stream, 0)
+            if head.source is not None:  # chunks are numbered; an end or a message is not
                 self._seq[head.stream] = seq + 1
         if head.message is not None:
             with contextlib.suppress(Exception):  # a closed widget must not kill the thread
