@@ -26,12 +26,16 @@ class _Parser(argparse.ArgumentParser):
         raise MagicUsageError(f"{self.prog}: {message}. Usage: {self.format_usage().strip()}")
 
 
+PROGS = ("%%speak", "%%speak_output")
+
+
 @functools.cache
-def _parser(prog: str = "%%speak") -> _Parser:
+def _parser(prog: str) -> _Parser:
     """`%%speak`'s flags: one per speech option (see options.py), then --wait and the text.
 
-    Built once per name (building it took 0.6-0.8 ms of every %%speak's way to its request);
-    parsing does not change it.
+    Built once per name, one of PROGS (building it took 0.6-0.8 ms of every %%speak's way
+    to its request); parsing does not change it. The cache is keyed by the arguments as
+    given, so every call passes `prog`.
     """
     p = _Parser(prog=prog, add_help=False)
     for name, option in OPTIONS.items():
@@ -78,7 +82,8 @@ class SpeakMagics(Magics):
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell, **kwargs)
-        _parser()  # when %load_ext registers the magics, not in the first %%speak
+        for prog in PROGS:  # when %load_ext registers the magics, not in the first %%speak
+            _parser(prog)
 
     @line_cell_magic
     def speak(self, line: str, cell: str | None = None) -> None:

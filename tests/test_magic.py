@@ -110,3 +110,15 @@ def test_bad_input_gets_an_error_that_says_what_to_do(shell, source, message):
 def test_interpolate_rejects_unbalanced_braces():
     with pytest.raises(MagicUsageError, match="literal braces"):
         interpolate("a { b", {})
+
+
+def test_the_first_speak_finds_its_parser_built(shell, comms):
+    from cartesia_widget.magic import SpeakMagics, _parser
+
+    _parser.cache_clear()
+    SpeakMagics(shell)  # as %load_ext registers the magics
+    built = _parser.cache_info().misses
+    for source in ("%%speak\nHello.", "%speak Hello.", "%%speak_output\nprint('Hello.')"):
+        assert run(shell, source).success
+        cw.last_utterance().stop()
+    assert _parser.cache_info().misses == built  # none built on the way to a request

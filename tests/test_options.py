@@ -90,7 +90,7 @@ def test_numbers_are_normalised_and_none_means_the_default():
 def test_the_magic_has_a_flag_per_option_and_says_so(shell):
     from cartesia_widget.magic import _parser
 
-    usage = _parser().format_help()
+    usage = _parser("%%speak").format_help()
     for name, option in OPTIONS.items():
         assert "--" + name.replace("_", "-") in usage
         for short in option.flags:
