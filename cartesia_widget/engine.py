@@ -8,7 +8,8 @@ the AudioContext before the first speech. The audio of every stream goes
 through it, never through a widget created in the same breath (a frontend may
 drop or delay a new widget's first messages); each cell's widget only shows
 its stream's state. The browser's reports about a stream come back through
-it and are handed to the widget that shows that stream.
+it and are handed to the widget that shows that stream; a page's hello has the
+kernel make the next player ahead (spare_player.py).
 
 Threads: the outbox thread sends audio through it; the main thread creates
 it, shows it, routes streams (`route`) and receives the reports.
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import anywidget
 import traitlets
 
+from . import spare_player
 from .bundles import bundle
 
 if TYPE_CHECKING:
@@ -62,6 +64,9 @@ class Engine(anywidget.AnyWidget):
 
     def _on_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if not isinstance(content, dict):
+            return
+        if content.get("type") == "hello":  # a page listens: make the next player ahead
+            spare_player.prepare()
             return
         widget = self._widgets.get(str(content.get("stream")))
         if widget is not None:

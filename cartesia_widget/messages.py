@@ -54,6 +54,12 @@ KernelMessage = ChunkMessage | EndMessage | StopMessage | HelloMessage
 # -- browser → kernel --------------------------------------------------------------------
 
 
+class HelloReport(TypedDict):
+    """A page's engine is connected (the kernel makes the next player ahead)."""
+
+    type: Literal["hello"]
+
+
 class StopRequest(TypedDict):
     """The user pressed Stop (or Escape)."""
 
@@ -98,7 +104,9 @@ class FinishedReport(TypedDict):
     gap_seconds: float
 
 
-BrowserMessage = StopRequest | SpeakRequest | ReplayRequest | FirstAudioReport | FinishedReport
+BrowserMessage = (
+    HelloReport | StopRequest | SpeakRequest | ReplayRequest | FirstAudioReport | FinishedReport
+)
 
 
 def chunk(

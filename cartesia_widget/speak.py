@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from . import spare_player
 from .engine import engine
 from .options import SpeechOptions
 from .sources import Source
@@ -45,7 +46,8 @@ def speak(
 
 
 def start(utterance: Utterance, *, display: bool, embed: bool | None = None) -> Utterance:
-    """Queue `utterance`, shown in a new `Player` in the cell's output if `display`."""
+    """Queue `utterance`, shown in a `Player` in the cell's output if `display` (the one
+    made ahead, spare_player.py, when there is one)."""
     if not display:
         return streamer().submit(utterance)
     from IPython.display import display as show
@@ -54,7 +56,9 @@ def start(utterance: Utterance, *, display: bool, embed: bool | None = None) -> 
     streamer().submit(utterance, engine())
     if idle:  # let the request go out before the player is made: building it holds the GIL
         utterance._requested.wait(REQUEST_WAIT)
-    player = Player() if embed is None else Player(embed=embed)
+    player = spare_player.take(utterance, embed)  # a model the page already has
+    if player is None:
+        player = Player() if embed is None else Player(embed=embed)
     player._adopt(utterance)
     show(player)
     return utterance

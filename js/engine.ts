@@ -101,11 +101,13 @@ export class AudioEngine {
   /** The lead new streams start with, learned from how their chunks arrived. */
   readonly leads = new LeadTracker(pageStore());
 
-  /** Feed the engine with the kernel messages of `model`; returns the disconnect. */
+  /** Feed the engine with the kernel messages of `model`, and tell its kernel that a
+   * page listens; returns the disconnect. */
   connect(model: AnyModel): () => void {
     const report: Reporter = (msg) => model.send(msg);
     const onMessage = (msg: unknown, buffers: BinaryLike[]) => this.handle(msg, buffers, report);
     model.on("msg:custom", onMessage);
+    report({ type: "hello" });
     return () => model.off("msg:custom", onMessage);
   }
 

@@ -21,6 +21,8 @@
  *           extension loads, so that the first chunk finds its way paid.
  *
  * Browser → kernel (BrowserMessage):
+ *   hello        a page's engine is connected: the kernel makes the next
+ *                `%%speak`'s player ahead (spare_player.py).
  *   stop         the user pressed Stop (or Escape): cancel generation. Sent
  *                before the `finished` reports of the streams it silences.
  *   speak        the Speaker's Speak button (or Ctrl/Cmd+Enter): speak `text`.
@@ -68,6 +70,11 @@ export interface HelloMessage {
   type: "hello";
 }
 
+/** Browser → kernel: a page's engine is connected. */
+export interface HelloReport {
+  type: "hello";
+}
+
 /** Browser → kernel: the user pressed Stop. */
 export interface StopRequest {
   type: "stop";
@@ -110,6 +117,7 @@ export interface FinishedReport {
 export type KernelMessage = ChunkMessage | EndMessage | StopMessage | HelloMessage;
 
 export type BrowserMessage =
+  | HelloReport
   | StopRequest
   | SpeakRequest
   | ReplayRequest

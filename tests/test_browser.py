@@ -71,6 +71,26 @@ def test_run_all_plays_three_cells_in_order_without_overlap(browser, lab, open_n
     assert nb.js("getComputedStyle(document.querySelector('.cw-player')).borderRadius") == "4px"
 
 
+def test_a_speak_cell_shows_the_player_its_page_had_made_ahead(browser, lab, open_notebook):
+    # The page's engine says hello when it connects; the kernel then makes the next
+    # %%speak's player ahead, and the cell shows that model rather than a new one.
+    nb = open_notebook(browser, lab, "ahead.ipynb", [LOAD])
+    nb.run_cell(0)
+    nb.wait_js("!!document.querySelector('.cw-engine')", what="the engine's view")
+    ahead = "from cartesia_widget import spare_player; print('AHEAD', spare_player._spare.model_id)"
+    made = nb.run_code(ahead, "AHEAD").split("AHEAD ")[1].split()[0]
+    nb.run_code(f"{SPEAK}Made ahead.", "Made ahead")
+    wait_played(nb)
+    (player,) = nb.players()
+    assert player["status"] == "done" and player["label"] == "Made ahead."
+    shown = (
+        "import cartesia_widget as cw; from ipywidgets.widgets.widget import _instances; "
+        "print('SHOWN', *[m for m, w in _instances.items() "
+        "if getattr(w, 'utterance', None) is cw.last_utterance()])"
+    )
+    assert nb.run_code(shown, "SHOWN").split("SHOWN ")[1].split()[0] == made
+
+
 def test_stop_silences_within_50_ms_and_cancels_generation(browser, lab, open_notebook):
     # A server that generates in real time, so generation is still going on at the stop.
     setup = (
