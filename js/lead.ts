@@ -35,7 +35,7 @@ export const FLOOR_LEAD = 0.015;
 export const MAX_LEAD = 0.4;
 /** Added to the measured need: more than the scheduler's safety (DEFAULT_SAFETY), so a
  * stream's need, as its next lead, would have placed all of its chunks in time. */
-export const MARGIN = 0.006;
+export const MARGIN = 0.003;
 /** How many recent streams the lead is learned from. */
 export const WINDOW = 6;
 /** How much an older stream's need counts, per newer stream. */

@@ -30,8 +30,9 @@ describe("StreamNeed", () => {
   });
 
   it("learns from a stream that underran a lead that would have played it in time", () => {
-    // 40 ms chunks; the second one 52 ms after the first (a server's +19 ms jitter)
-    const arrivals = [1, 1.052, 1.066, 1.1, 1.133];
+    // 40 ms chunks; the second one 56 ms after the first (a server's +20 ms jitter,
+    // and 3 ms more on the way)
+    const arrivals = [1, 1.056, 1.066, 1.1, 1.133];
     const play = (lead: number) => {
       const clock = { t: 0 };
       const s = new Scheduler(() => clock.t, 1000, { lead });
