@@ -14,11 +14,11 @@
  * The safety only covers the page's own work between reading the clock and
  * `start()`. Chromium renders audio in bursts of up to four 128-frame quanta and
  * `currentTime` can trail the burst being rendered, so no small margin is safe for
- * sure: in headless Chromium, chunks placed 0-3 ms ahead of `currentTime` started
- * late in 7 of 225 cases, and 8-11 ms ahead in 2 of 44 (by 6-470 frames). A
+ * sure: in headless Chromium (benchmarks/bench_start_margin.py), chunks placed 0-3 ms
+ * ahead of `currentTime` started late in 1 of 153 cases, 9-12 ms ahead in 3 of 44. A
  * re-anchor, on the other hand, always inserts a lead of silence: treating a chunk
- * 2-5 ms ahead as late (a 5 ms safety) traded a ~3 % chance of a short glitch for a
- * certain gap of 15 ms or more.
+ * 2-5 ms ahead as late (a 5 ms safety) traded a few-percent chance of a short glitch
+ * for a certain gap of 15 ms or more.
  */
 
 export type Clock = () => number;
