@@ -7,7 +7,7 @@ model and anywidget imports its module (10-15 ms). So once a page has said hello
 (its engine is connected), the kernel keeps one `Player` made ahead, and
 `speak()` shows it: the page only renders a view of a model it already has, and
 the first chunk does not wait. The next one is made once the speech that took
-it has been generated, when the page has the least else to do.
+it has been generated, well after that speech's first chunk.
 
 No player is made ahead without a page (nbconvert, papermill: the saved widget
 state keeps only the players shown), nor in Colab, which creates a model only

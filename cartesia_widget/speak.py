@@ -54,7 +54,7 @@ def start(utterance: Utterance, *, display: bool, embed: bool | None = None) -> 
 
     idle = streamer().idle
     streamer().submit(utterance, engine())
-    if idle:  # let the request go out before the player is made: building it holds the GIL
+    if idle:  # let the request go out first: making or updating the player holds the GIL
         utterance._requested.wait(REQUEST_WAIT)
     player = spare_player.take(utterance, embed)  # a model the page already has
     if player is None:
