@@ -23,12 +23,9 @@ Usage: python benchmarks/bench_latency.py [--runs 5]
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import json
 import statistics
 import sys
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -39,6 +36,7 @@ HERE = ROOT / "benchmarks"
 sys.path.insert(0, str(ROOT / "tests"))
 
 from browser import JupyterServer, NotebookPage, launch, write_notebook  # noqa: E402
+from page_server import serve_benchmarks  # noqa: E402
 
 from cartesia_widget.local import DEFAULT_VOICE_ID, LocalServer  # noqa: E402
 
@@ -65,18 +63,6 @@ class Context:
 
     def new_page(self, **_kwargs: object):  # noqa: ANN201 - Playwright's Page
         return self.context.new_page()
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *_args: object) -> None:
-        pass
-
-
-def serve_benchmarks() -> tuple[http.server.ThreadingHTTPServer, int]:
-    handler = functools.partial(_Quiet, directory=str(HERE))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return httpd, httpd.server_address[1]
 
 
 def direct_runs(browser, srv: LocalServer, runs: int) -> list[dict]:  # noqa: ANN001

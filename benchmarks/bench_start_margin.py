@@ -13,11 +13,8 @@ Usage: python benchmarks/bench_start_margin.py [--rounds 12]
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import json
 import sys
-import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,16 +22,12 @@ HERE = ROOT / "benchmarks"
 sys.path.insert(0, str(ROOT / "tests"))
 
 from browser import launch  # noqa: E402
+from page_server import serve_benchmarks  # noqa: E402
 
 N = 1764  # frames per chunk (40 ms at 44.1 kHz)
 BANDS = [(-1e9, 0.0), (0.0, 3.0), (3.0, 6.0), (6.0, 9.0), (9.0, 12.0)]
 #: A break this close to a chunk's boundary belongs to it (a late start, or its late end).
 NEAR = 600
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *_args: object) -> None:
-        pass
 
 
 def late_frames(k: int, breaks: list[int]) -> int | None:
@@ -52,14 +45,12 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    handler = functools.partial(_Quiet, directory=str(HERE))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    httpd, port = serve_benchmarks()
     placed: list[tuple[float, int | None]] = []
     with sync_playwright() as p:
         browser = launch(p)
         page = browser.new_page()
-        page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/start_margin.html")
+        page.goto(f"http://127.0.0.1:{port}/start_margin.html")
         context = page.evaluate("setup()")
         for _ in range(args.rounds):
             r = page.evaluate("round(120)")
