@@ -15,7 +15,6 @@ Main thread only (IPython's hooks).
 
 from __future__ import annotations
 
-import threading
 import weakref
 from typing import TYPE_CHECKING, Any
 
@@ -76,7 +75,7 @@ def _after_cell(*_args: Any) -> None:
     complete = [u for u in _started if u.input.ended or u.input.fed_by_thread]
     for utterance in complete:
         _started.discard(utterance)
-    if threading.current_thread() is not threading.main_thread() or not unattended():
+    if not main_thread.on_main_thread() or not unattended():
         return
     for utterance in complete:
         main_thread.wait(utterance._generated, GENERATION_WAIT)

@@ -33,6 +33,11 @@ log = logging.getLogger(__name__)
 PUMP_INTERVAL = 0.05
 
 
+def on_main_thread() -> bool:
+    """Whether the caller runs on the kernel's main thread."""
+    return threading.current_thread() is threading.main_thread()
+
+
 class _Dispatcher:
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -40,7 +45,7 @@ class _Dispatcher:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def capture(self) -> None:
-        if threading.current_thread() is not threading.main_thread():
+        if not on_main_thread():
             return
         try:
             loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
@@ -54,7 +59,7 @@ class _Dispatcher:
         return loop if loop is not None and loop.is_running() else None
 
     def post(self, work: Callable[[], None]) -> None:
-        on_main = threading.current_thread() is threading.main_thread()
+        on_main = on_main_thread()
         with self._lock:
             loop = self._live_loop()
             if loop is not None and not on_main:
@@ -81,7 +86,7 @@ class _Dispatcher:
             _run(work)
 
     def wait(self, event: threading.Event, timeout: float | None) -> bool:
-        if threading.current_thread() is not threading.main_thread() or not self._live_loop():
+        if not on_main_thread() or not self._live_loop():
             return event.wait(timeout)
         deadline = Deadline(timeout)
         while True:

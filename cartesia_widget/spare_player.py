@@ -21,7 +21,6 @@ end is posted to it (main_thread.py).
 from __future__ import annotations
 
 import sys
-import threading
 from typing import TYPE_CHECKING
 
 from . import main_thread
@@ -35,14 +34,10 @@ if TYPE_CHECKING:
 _spare: Player | None = None
 
 
-def _on_main_thread() -> bool:
-    return threading.current_thread() is threading.main_thread()
-
-
 def prepare() -> None:
     """Make the player ahead, unless one is ready (main thread; a page said hello)."""
     global _spare
-    if not _on_main_thread() or "google.colab" in sys.modules:
+    if not main_thread.on_main_thread() or "google.colab" in sys.modules:
         return
     if _spare is None or _spare.comm is None:  # none yet, or closed (Widget.close_all)
         from .widget import Player
@@ -56,7 +51,12 @@ def take(utterance: Utterance, embed: bool | None) -> Player | None:
     global _spare
     wanted = embed_default() if embed is None else embed
     player = _spare
-    if not _on_main_thread() or player is None or player.comm is None or player.embed != wanted:
+    if (
+        not main_thread.on_main_thread()
+        or player is None
+        or player.comm is None
+        or player.embed != wanted
+    ):
         return None
     _spare = None
 
